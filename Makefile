@@ -1,0 +1,38 @@
+# The two commands a learner needs are `make` (set up, then run the main job) and `make test`.
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: all setup demo test export readme check
+all: setup demo
+
+$(BIN)/lottogpt: pyproject.toml setup.py
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/lottogpt
+	@# A fresh clone has no output-stripping filter: install it, keeping cell ids (nbdev's export markers use them).
+	@# `nbstripout --install` drops --keep-id from the filter it writes, so the filter commands are set here instead.
+	$(BIN)/nbstripout --install --attributes .gitattributes --python "$(abspath $(BIN)/python)"
+	git config filter.nbstripout.clean '"$(abspath $(BIN)/python)" -m nbstripout --keep-id'
+	git config diff.ipynb.textconv '"$(abspath $(BIN)/python)" -m nbstripout --keep-id -t'
+
+demo: setup
+	printf '8000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --seed 1
+
+test:
+	$(BIN)/nbdev-test --do-print
+
+export:
+	$(BIN)/nbdev-export
+	$(MAKE) readme
+
+readme:
+	$(BIN)/jupyter nbconvert --to markdown --log-level WARN --stdout nbs/index.ipynb > README.md
+
+check:
+	@# Checkpoints and big files belong in the git-ignored runs/ folder.
+	@bad=$$( { git ls-files -z | xargs -0 -r du -b | awk '$$1 > 5000000 {print $$2}'; \
+	          git ls-files '*.pt' '*.pth' '*.ckpt' '*.safetensors' '*.bin'; } | sort -u ); \
+	if [ -n "$$bad" ]; then echo "tracked checkpoints or files over 5 MB:"; echo "$$bad"; exit 1; fi; \
+	echo "no tracked checkpoints or files over 5 MB"
