@@ -10,6 +10,7 @@ __all__ = ['TICKET_PRICE', 'NUMBER_RANGE', 'NUMBERS_PER_TICKET', 'MAX_TICKETS', 
 
 # %% ../nbs/00_lotto.ipynb #763b8c52
 import math
+import os
 import random
 import re
 import sys
@@ -205,6 +206,9 @@ def play_command(seed: int | None = None) -> int:
     "`lottogpt play`: the real program on stdin/stdout; the exit status."
     try: finished = play(rng=random.Random(seed), echo=not sys.stdin.isatty())
     except KeyboardInterrupt: return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, and keep Python's exit flush quiet too
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0 if finished else 1
 
 # %% ../nbs/00_lotto.ipynb #4b026c7c
