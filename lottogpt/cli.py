@@ -10,7 +10,7 @@ import argparse
 
 # %% ../nbs/cli.ipynb #66f98584
 def _play(args: argparse.Namespace) -> int:
-    from .lotto import play_command
+    from lottogpt.lotto import play_command
     return play_command(args.seed)
 
 def parser() -> argparse.ArgumentParser:
