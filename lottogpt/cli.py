@@ -7,11 +7,28 @@ __all__ = ['parser', 'main']
 
 # %% ../nbs/cli.ipynb #9b312df4
 import argparse
+import sys
 
 # %% ../nbs/cli.ipynb #66f98584
 def _play(args: argparse.Namespace) -> int:
     from lottogpt.lotto import play_command
     return play_command(args.seed)
+
+def _train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+    from pathlib import Path
+    from lottogpt.train import CONFIGS, train
+    cfg = CONFIGS[args.config]
+    if args.steps: cfg = replace(cfg, max_steps=args.steps)
+    if args.workers is not None: cfg = replace(cfg, workers=args.workers)
+    out = Path(args.out or f"runs/{args.config}")
+    try: state = train(cfg, out, resume=args.resume)
+    except FileExistsError as e:
+        print(f"lottogpt train: {e}", file=sys.stderr)
+        return 2
+    last = next((r for r in reversed(state["history"]) if "exact_match" in r), None)
+    if last: print(f"step {last['step']}: validation loss {last['val_loss']:.4f}, exact match {last['exact_match']:.1%}; run in {out}")
+    return 0
 
 def parser() -> argparse.ArgumentParser:
     "The `lottogpt` command line: one subparser per subcommand."
@@ -21,6 +38,15 @@ def parser() -> argparse.ArgumentParser:
                           description="The lotto program: type an amount, the winning numbers and the bonus number.")
     play.add_argument("--seed", type=int, default=None, help="seed for the ticket machine (default: random)")
     play.set_defaults(run=_play)
+    train = sub.add_parser("train", help="train a model", description="Train a GPT on lotto dialogues. Ctrl-C saves a "
+                           "checkpoint; --resume continues from it exactly.")
+    train.add_argument("--config", choices=["tiny", "small", "base"], default="small",
+                       help="named config: tiny (seconds on a CPU), small (minutes on a CPU), base (one GPU); default small")
+    train.add_argument("--out", help="run folder for checkpoints and metrics (default: runs/CONFIG)")
+    train.add_argument("--resume", action="store_true", help="continue the run saved in --out")
+    train.add_argument("--steps", type=int, help="override the config's number of optimizer steps")
+    train.add_argument("--workers", type=int, help="override the config's number of data-loading workers")
+    train.set_defaults(run=_train)
     return p
 
 def main(argv: list[str] | None = None) -> int:
