@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'StepBatches', 'batches_from',
            'statistics_prompt', 'exact_match', 'validation_loss', 'save_checkpoint', 'CheckpointError', 'load_run',
-           'train']
+           'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -264,3 +264,22 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
         bar.close()
         if writer: writer.close()
     return state
+
+# %% ../nbs/05_train.ipynb #55af3efc
+class LivePlot:
+    "An `on_eval` hook that redraws loss and exact match in one notebook output after each evaluation."
+    def __init__(self):
+        from IPython.display import display
+        import matplotlib.pyplot as plt
+        self.fig, (self.loss_ax, self.exact_ax) = plt.subplots(1, 2, figsize=(10, 3))
+        plt.close(self.fig)  # shown through the display handle only
+        self.handle = display(self.fig, display_id=True)
+    def __call__(self, history: list[dict]) -> None:
+        evals = [r for r in history if "exact_match" in r]
+        self.loss_ax.clear(); self.exact_ax.clear()
+        self.loss_ax.plot([r["step"] for r in history], [r["loss"] for r in history], lw=0.7, label="training")
+        self.loss_ax.plot([r["step"] for r in evals], [r["val_loss"] for r in evals], "o-", label="validation")
+        self.exact_ax.plot([r["step"] for r in evals], [r["exact_match"] for r in evals], "o-")
+        self.loss_ax.set(xlabel="step", ylabel="loss"); self.loss_ax.legend()
+        self.exact_ax.set(xlabel="step", ylabel="exact statistics", ylim=(0, 1))
+        if self.handle is not None: self.handle.update(self.fig)
