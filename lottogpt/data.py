@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, IterableDataset, get_worker_info
 
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, TICKET_PRICE,
-                            Lotto, Rank, WinningNumbers, buy, purchase_block, statistics_block, tally)
+                            Lotto, Rank, WinningNumbers, buy, statistics_block, tally)
 from .tokenizer import Tokenizer
 
 # %% ../nbs/02_data.ipynb #56c2d924

@@ -8,8 +8,7 @@ __all__ = ['POSITIONS', 'NORMS', 'GPTConfig', 'sinusoidal_table', 'rotary_angles
 
 # %% ../nbs/04_model.ipynb #397a79ae
 import math
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F

@@ -21,9 +21,9 @@ from safetensors.torch import load_file, load_model, save_file, save_model
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from .data import (FORMATS, RUNS, Example, encode_example, held_out_keys, make_set, pad_collate, random_example,
+from .data import (FORMATS, Example, encode_example, held_out_keys, make_set, pad_collate, random_example,
                            training_pair)
-from .model import GPT, GPTConfig, generate, param_counts
+from .model import GPT, GPTConfig, generate
 from .tokenizer import Tokenizer, LottoTokenizer, load_tokenizer
 
 # %% ../nbs/05_train.ipynb #2c8a869d
