@@ -31,7 +31,6 @@ from .tokenizer import Tokenizer, LottoTokenizer, load_tokenizer
 class TrainConfig:
     "Everything that defines a training run."
     model: GPTConfig = field(default_factory=GPTConfig)
-    tokenizer: str = "lotto"        # only the lotto-aware tokenizer needs no training data; chapter 08 compares others
     format: str = "console"         # a key of lottogpt.data.FORMATS
     batch_size: int = 32            # dialogues per micro-batch
     grad_accum: int = 1             # micro-batches per optimizer step
