@@ -19,8 +19,8 @@ def _train(args: argparse.Namespace) -> int:
     from pathlib import Path
     from lottogpt.train import CONFIGS, train
     cfg = CONFIGS[args.config]
-    if args.steps: cfg = replace(cfg, max_steps=args.steps)
-    if args.workers is not None: cfg = replace(cfg, workers=args.workers)
+    overrides = {"max_steps": args.steps, "workers": args.workers, "batch_size": args.batch_size, "grad_accum": args.grad_accum}
+    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     out = Path(args.out or f"runs/{args.config}")
     try: state = train(cfg, out, resume=args.resume)
     except FileExistsError as e:
@@ -29,6 +29,14 @@ def _train(args: argparse.Namespace) -> int:
     last = next((r for r in reversed(state["history"]) if "exact_match" in r), None)
     if last: print(f"step {last['step']}: validation loss {last['val_loss']:.4f}, exact match {last['exact_match']:.1%}; run in {out}")
     return 0
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, not {text!r}")
+    return int(text)
+
+def _natural(text: str) -> int:
+    if not text.isdigit(): raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, not {text!r}")
+    return int(text)
 
 def parser() -> argparse.ArgumentParser:
     "The `lottogpt` command line: one subparser per subcommand."
@@ -44,8 +52,10 @@ def parser() -> argparse.ArgumentParser:
                        help="named config: tiny (seconds on a CPU), small (minutes on a CPU), base (one GPU); default small")
     train.add_argument("--out", help="run folder for checkpoints and metrics (default: runs/CONFIG)")
     train.add_argument("--resume", action="store_true", help="continue the run saved in --out")
-    train.add_argument("--steps", type=int, help="override the config's number of optimizer steps")
-    train.add_argument("--workers", type=int, help="override the config's number of data-loading workers")
+    train.add_argument("--steps", type=_positive, help="override the config's number of optimizer steps")
+    train.add_argument("--batch-size", type=_positive, help="override the config's dialogues per micro-batch (per process)")
+    train.add_argument("--grad-accum", type=_positive, help="override the config's micro-batches per optimizer step")
+    train.add_argument("--workers", type=_natural, help="override the config's number of data-loading workers")
     train.set_defaults(run=_train)
     return p
 

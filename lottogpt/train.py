@@ -13,11 +13,14 @@ import math
 import os
 import random
 import time
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 from safetensors.torch import load_file, load_model, save_file, save_model
+from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
@@ -98,9 +101,9 @@ class StepBatches(Dataset):
             if ex.key() not in self.exclude: pairs.append(training_pair(*encode_example(ex, self.tok, self.fmt)))
         return pad_collate(pairs, self.tok.pad_id)
 
-def batches_from(data: StepBatches, start: int, workers: int = 0) -> DataLoader:
-    "Micro-batches `start`, `start + 1`, ... of `data`."
-    return DataLoader(data, batch_size=None, sampler=range(start, len(data)), num_workers=workers,
+def batches_from(data: StepBatches, start: int, workers: int = 0, stride: int = 1) -> DataLoader:
+    "Micro-batches `start`, `start + stride`, ... of `data`."
+    return DataLoader(data, batch_size=None, sampler=range(start, len(data), stride), num_workers=workers,
                       persistent_workers=workers > 0, pin_memory=torch.cuda.is_available())
 
 # %% ../nbs/05_train.ipynb #3e210882
@@ -204,10 +207,21 @@ def _tensorboard(run: Path):
     except ImportError: return None  # tensorboard is optional
     return SummaryWriter(str(run / "tb"))
 
+def _distributed(device: torch.device | None) -> tuple[int, int, torch.device]:
+    "(rank, world size, device) of this process: under `torchrun` join the process group, else (0, 1, device)."
+    world = int(os.environ.get("WORLD_SIZE", 1))
+    if world == 1: return 0, 1, device or pick_device()
+    local = int(os.environ["LOCAL_RANK"])
+    if device is None: device = torch.device("cuda", local) if torch.cuda.is_available() else torch.device("cpu")
+    if device.type == "cuda": torch.cuda.set_device(device)
+    if not dist.is_initialized(): dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return dist.get_rank(), world, device
+
 def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch.device | None = None,
           on_eval=None, progress: bool = True) -> dict:
     "Train a model as `cfg` says, checkpointing into `run`; returns the history of metrics."
-    run, device = Path(run), device or pick_device()
+    rank, world, device = _distributed(device)
+    run, main = Path(run), rank == 0
     if (run / "state.json").exists() and not resume:
         raise FileExistsError(f"{run} already holds a run: pass resume=True (--resume) to continue it, or pick another folder")
     run.mkdir(parents=True, exist_ok=True)
@@ -220,49 +234,74 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     if resume and (run / "state.json").exists():
         load_model(model, str(run / "model.safetensors"), device=str(device))
         state = _restore(run, opt)
-    forward = torch.compile(model) if cfg.compile else model
+    wrapped = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
+    forward = torch.compile(wrapped) if cfg.compile else wrapped
     val = make_set("val", cfg.eval_examples)
     data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}))
-    batches = iter(batches_from(data, state["step"] * cfg.grad_accum, cfg.workers))
-    amp, writer = autocast_dtype(device), _tensorboard(run)
-    bar = tqdm(total=cfg.max_steps, initial=state["step"], disable=not progress, desc=run.name)
-    tokens, t0 = 0, time.perf_counter()
+    # rank r takes micro-batches r, r + world, ...: together the ranks see what one process with world x grad_accum would
+    batches = iter(batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
+    amp, writer = autocast_dtype(device), _tensorboard(run) if main else None
+    bar = tqdm(total=cfg.max_steps, initial=state["step"], disable=not (progress and main), desc=run.name)
+    tokens, waited, t0 = 0, 0.0, time.perf_counter()
     try:
         while state["step"] < cfg.max_steps:
             model.train()
-            for _ in range(cfg.grad_accum):
+            totals = torch.zeros(2, device=device)  # this step's summed loss and trained tokens
+            for micro in range(cfg.grad_accum):
+                asked = time.perf_counter()
                 x, y = (t.to(device, non_blocking=True) for t in next(batches))
-                with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-                    _, loss = forward(x, y)
-                (loss / cfg.grad_accum).backward()
-                tokens += int((y != -100).sum())
+                waited += time.perf_counter() - asked
+                sync = world == 1 or micro == cfg.grad_accum - 1  # all-reduce gradients only on the last micro-batch
+                with (nullcontext() if sync else wrapped.no_sync()):
+                    with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
+                        _, loss = forward(x, y)
+                    (loss / cfg.grad_accum).backward()
+                totals += torch.stack([loss.detach().float() / cfg.grad_accum, (y != -100).sum().float()])
+            if world > 1: dist.all_reduce(totals); totals[0] /= world
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             for g in opt.param_groups: g["lr"] = lr_at(state["step"], cfg)
             opt.step(); opt.zero_grad(set_to_none=True)
             state["step"] += 1
-            record = {"step": state["step"], "loss": loss.item(), "lr": lr_at(state["step"] - 1, cfg), "grad_norm": float(norm),
-                      "tokens_per_s": tokens / (time.perf_counter() - t0)}
-            bar.update(1); bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:,.0f}")
+            step_loss, step_tokens = totals.tolist()
+            tokens += step_tokens
+            elapsed = time.perf_counter() - t0
+            record = {"step": state["step"], "loss": step_loss, "lr": lr_at(state["step"] - 1, cfg), "grad_norm": float(norm),
+                      "tokens_per_s": tokens / elapsed, "data_wait": waited / elapsed}
+            bar.update(1); bar.set_postfix(loss=f"{step_loss:.3f}", tok_s=f"{record['tokens_per_s']:,.0f}")
+            stop = False
             if state["step"] % cfg.eval_every == 0 or state["step"] == cfg.max_steps:
-                record["val_loss"] = validation_loss(model, val, tok, cfg.format)
-                record["exact_match"] = exact_match(model, val, tok, cfg.format)
-                better = record["exact_match"] > state["best_exact"]
-                state["best_exact"] = max(state["best_exact"], record["exact_match"])
-                state["bad_evals"] = 0 if better else state["bad_evals"] + 1
-            state["history"].append(record); _log(run, record, writer)
-            if "exact_match" in record:
+                if main:  # one process evaluates and saves; the others wait for its verdict on early stopping
+                    record["val_loss"] = validation_loss(model, val, tok, cfg.format)
+                    record["exact_match"] = exact_match(model, val, tok, cfg.format)
+                    better = record["exact_match"] > state["best_exact"]
+                    state["best_exact"] = max(state["best_exact"], record["exact_match"])
+                    state["bad_evals"] = 0 if better else state["bad_evals"] + 1
+                    stop = bool(cfg.patience) and state["bad_evals"] >= cfg.patience
+                if world > 1: stop = _broadcast(stop)
+            state["history"].append(record)
+            if main: _log(run, record, writer)
+            if main and "exact_match" in record:
                 save_checkpoint(run, model, opt, cfg, tok, state)
                 if on_eval: on_eval(state["history"])
-                if cfg.patience and state["bad_evals"] >= cfg.patience:
-                    bar.write(f"early stop at step {state['step']}: exact match has not improved for {cfg.patience} evaluations")
-                    break
+            if stop:
+                bar.write(f"early stop at step {state['step']}: exact match has not improved for {cfg.patience} evaluations")
+                break
     except KeyboardInterrupt:
-        bar.write(f"interrupted at step {state['step']}: checkpoint saved in {run}; continue with --resume")
-        save_checkpoint(run, model, opt, cfg, tok, state)
+        if main:
+            save_checkpoint(run, model, opt, cfg, tok, state)
+            bar.write(f"interrupted at step {state['step']}: checkpoint saved in {run}; continue with --resume")
     finally:
         bar.close()
         if writer: writer.close()
+        if world > 1 and dist.is_initialized():
+            dist.barrier()  # tearing down while a peer is still sending can abort gloo
+            dist.destroy_process_group()
     return state
+
+def _broadcast(flag: bool) -> bool:
+    box = [flag]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
 
 # %% ../nbs/05_train.ipynb #55af3efc
 class LivePlot:
