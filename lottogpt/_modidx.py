@@ -104,7 +104,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lottogpt.model.pick_token': ('model.html#pick_token', 'lottogpt/model.py'),
                                 'lottogpt.model.rotary_angles': ('model.html#rotary_angles', 'lottogpt/model.py'),
                                 'lottogpt.model.rotate': ('model.html#rotate', 'lottogpt/model.py'),
-                                'lottogpt.model.sinusoidal_table': ('model.html#sinusoidal_table', 'lottogpt/model.py')},
+                                'lottogpt.model.sinusoids': ('model.html#sinusoids', 'lottogpt/model.py')},
             'lottogpt.tokenizer': { 'lottogpt.tokenizer.BPETokenizer': ('tokenizers.html#bpetokenizer', 'lottogpt/tokenizer.py'),
                                     'lottogpt.tokenizer.BPETokenizer.__init__': ( 'tokenizers.html#bpetokenizer.__init__',
                                                                                   'lottogpt/tokenizer.py'),

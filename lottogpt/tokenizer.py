@@ -103,13 +103,10 @@ class LottoTokenizer(Tokenizer):
 
     def encode(self, text: str) -> list[int]:
         out = []
-        for m in self.pattern.finditer(text):
-            s = m.group()
-            if s.isdigit() and len(s) > 1 or s in self.digit_ids:
-                canonical = str(int(s)) == s and int(s) <= self.max_number
-                out.extend([self.ids[s]] if canonical else [self.digit_ids[d] for d in s])
-            elif s in self.ids: out.append(self.ids[s])
-            else: raise ValueError(f"character {s!r} is not in this tokenizer's vocabulary")
+        for piece in self.pattern.findall(text):
+            if piece in self.ids: out.append(self.ids[piece])  # a phrase, a number 0..max_number, a character
+            elif piece[0] in self.digit_ids: out.extend(self.digit_ids[d] for d in piece)  # "8000", "07": digit by digit
+            else: raise ValueError(f"character {piece!r} is not in this tokenizer's vocabulary")
         return out
 
     def decode(self, ids: Iterable[int]) -> str:

@@ -43,6 +43,7 @@ class TrainConfig:
     warmup_steps: int = 20
     weight_decay: float = 0.1
     grad_clip: float = 1.0
+    log_every: int = 1              # steps per logged record (reading the loss waits for the GPU; rarer is faster)
     eval_every: int = 50
     eval_examples: int = 64         # validation dialogues for loss and exact match
     patience: int = 0               # stop after this many evaluations without a better exact match (0: never)
@@ -60,7 +61,7 @@ CONFIGS = {
     "small": TrainConfig(GPTConfig(n_layer=3, n_head=4, n_embd=96, block_size=512), batch_size=32, max_steps=3000,
                          eval_every=250, eval_examples=128, patience=4),
     "base": TrainConfig(GPTConfig(n_layer=4, n_head=4, n_embd=128, block_size=512), batch_size=128, max_steps=6000,
-                        lr=2e-3, min_lr=2e-4, warmup_steps=100, eval_every=500, eval_examples=512, patience=4, workers=4),
+                        lr=2e-3, min_lr=2e-4, warmup_steps=100, log_every=10, eval_every=500, eval_examples=512, patience=4, workers=4),
 }
 
 # %% ../nbs/05_train.ipynb #530d5c97
@@ -243,10 +244,10 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     amp, writer = autocast_dtype(device), _tensorboard(run) if main else None
     bar = tqdm(total=cfg.max_steps, initial=state["step"], disable=not (progress and main), desc=run.name)
     tokens, waited, t0 = 0, 0.0, time.perf_counter()
+    window, logged = torch.zeros(2, device=device), state["step"]  # summed loss and trained tokens since the last record
     try:
         while state["step"] < cfg.max_steps:
             model.train()
-            totals = torch.zeros(2, device=device)  # this step's summed loss and trained tokens
             for micro in range(cfg.grad_accum):
                 asked = time.perf_counter()
                 x, y = (t.to(device, non_blocking=True) for t in next(batches))
@@ -256,20 +257,24 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
                     with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
                         _, loss = forward(x, y)
                     (loss / cfg.grad_accum).backward()
-                totals += torch.stack([loss.detach().float() / cfg.grad_accum, (y != -100).sum().float()])
-            if world > 1: dist.all_reduce(totals); totals[0] /= world
+                window += torch.stack([loss.detach().float() / cfg.grad_accum, (y != -100).sum().float()])
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
             for g in opt.param_groups: g["lr"] = lr_at(state["step"], cfg)
             opt.step(); opt.zero_grad(set_to_none=True)
             state["step"] += 1
-            step_loss, step_tokens = totals.tolist()
-            tokens += step_tokens
+            evaluate = state["step"] % cfg.eval_every == 0 or state["step"] == cfg.max_steps
+            if not (evaluate or state["step"] % cfg.log_every == 0): continue
+            if world > 1: dist.all_reduce(window)
+            steps, logged = state["step"] - logged, state["step"]
+            window_loss, window_tokens = window.tolist()
+            window.zero_()
+            tokens += window_tokens
             elapsed = time.perf_counter() - t0
-            record = {"step": state["step"], "loss": step_loss, "lr": lr_at(state["step"] - 1, cfg), "grad_norm": float(norm),
-                      "tokens_per_s": tokens / elapsed, "data_wait": waited / elapsed}
-            bar.update(1); bar.set_postfix(loss=f"{step_loss:.3f}", tok_s=f"{record['tokens_per_s']:,.0f}")
+            record = {"step": state["step"], "loss": window_loss / steps / world, "lr": lr_at(state["step"] - 1, cfg),
+                      "grad_norm": float(norm), "tokens_per_s": tokens / elapsed, "data_wait": waited / elapsed}
+            bar.update(steps); bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:,.0f}")
             stop = False
-            if state["step"] % cfg.eval_every == 0 or state["step"] == cfg.max_steps:
+            if evaluate:
                 if main:  # one process evaluates and saves; the others wait for its verdict on early stopping
                     record["val_loss"] = validation_loss(model, val, tok, cfg.format)
                     record["exact_match"] = exact_match(model, val, tok, cfg.format)
