@@ -59,7 +59,7 @@ def random_batches(vocab: int, batch: int, block: int, device: torch.device):
 def lotto_batches(batch: int, device: torch.device, workers: int):
     tok = LottoTokenizer()
     data = StepBatches(tok, replace(CONFIGS["base"], batch_size=batch), held_out_keys({"val": CONFIGS["base"].eval_examples}))
-    for x, y in batches_from(data, 0, workers):
+    for x, y, _ in batches_from(data, 0, workers):
         yield x.to(device, non_blocking=True), y.to(device, non_blocking=True)
 
 

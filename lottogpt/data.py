@@ -4,16 +4,16 @@
 
 # %% auto #0
 __all__ = ['Format', 'FORMATS', 'TEST_SETS', 'SPLIT_SEEDS', 'RUNS', 'IGNORE', 'Example', 'Segment', 'console_format',
-           'checker_format', 'random_draw', 'ticket_of_rank', 'random_example', 'stress_example', 'make_set',
-           'load_set', 'held_out_keys', 'train_set', 'encode_example', 'training_pair', 'DialogueDataset',
-           'DialogueStream', 'pad_collate', 'loader', 'pack', 'batches_per_second']
+           'checker_format', 'original_statistics', 'original_format', 'random_draw', 'ticket_of_rank',
+           'random_example', 'stress_example', 'make_set', 'load_set', 'held_out_keys', 'train_set', 'encode_example',
+           'training_pair', 'DialogueDataset', 'DialogueStream', 'pad_collate', 'loader', 'pack', 'batches_per_second']
 
 # %% ../nbs/02_data.ipynb #98248a69
 import json
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,9 +50,9 @@ class Example:
 # %% ../nbs/02_data.ipynb #24942046
 @dataclass(frozen=True)
 class Segment:
-    "A piece of a dialogue; `loss` says whether the model is trained to write it."
+    "A piece of a dialogue; `loss` says whether (`True`/`False`) or how strongly (a weight) the model is trained to write it."
     text: str
-    loss: bool
+    loss: bool | float
 
 Format = Callable[[Example], list[Segment]]
 
@@ -69,7 +69,20 @@ def checker_format(ex: Example) -> list[Segment]:
     "The console dialogue with the real program's tickets given: the model writes only the statistics."
     return console_format(ex, checker=True)
 
-FORMATS: dict[str, Format] = {"console": console_format, "checker": checker_format}
+def original_statistics(counts: dict[Rank, int], amount: int) -> str:
+    "The hobby project's statistics block: no spaces or thousands separators, and Python's float rounding."
+    lines = [f"{r.matches}개{'보너스' if r.needs_bonus else ''}일치 ({r.prize}원) = {counts[r]}" for r in Rank]
+    rate = sum(r.prize * n for r, n in counts.items()) / amount * 100
+    return "\n".join(lines + [f"수익률={rate:.1f}%"])
+
+def original_format(ex: Example, statistics_weight: float = 5.0) -> list[Segment]:
+    "The hobby project's sample: loss on the whole text, forced tickets included, and the statistics weighted."
+    prompt = f"money={ex.amount}\nwinning={','.join(map(str, ex.draw.numbers))}\nbonus={ex.draw.bonus}\n###\n"
+    tickets = [Segment("[" + ",".join(map(str, t)) + "]\n", True) for t in ex.tickets]
+    return [Segment(prompt, True), Segment(f"티켓수={len(ex.tickets)}\n구매번호:\n", True), *tickets,
+            Segment(original_statistics(ex.ranks(), ex.amount), statistics_weight)]
+
+FORMATS: dict[str, Format] = {"console": console_format, "checker": checker_format, "original": original_format}
 
 # %% ../nbs/02_data.ipynb #f52e25f5
 def random_draw(rng: random.Random) -> WinningNumbers:
@@ -85,14 +98,15 @@ def ticket_of_rank(rank: Rank, draw: WinningNumbers, rng: random.Random) -> Lott
     return Lotto(winning + extra + rng.sample(others, NUMBERS_PER_TICKET - rank.matches - len(extra)))
 
 def random_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 20, win_prob: float = 0.0,
-                   forced_ranks: int = 1) -> Example:
+                   forced_ranks: int = 1, rank_weights: Sequence[float] | None = None) -> Example:
     """A purchase of `min_tickets`..`max_tickets` random tickets; with probability `win_prob`, `forced_ranks` tickets are
-    replaced by winning ones (uniform over ranks) and marked as forced."""
+    replaced by winning ones (ranks uniform, or drawn with `rank_weights` from fifth to first) and marked as forced."""
     tickets = buy(rng.randint(min_tickets, max_tickets) * TICKET_PRICE, rng)
     draw, forced = random_draw(rng), set()
     if rng.random() < win_prob:
         for i in rng.sample(range(len(tickets)), min(forced_ranks, len(tickets))):
-            tickets[i] = ticket_of_rank(rng.choice(list(Rank)), draw, rng); forced.add(i)
+            rank = rng.choices(list(Rank), rank_weights)[0] if rank_weights else rng.choice(list(Rank))
+            tickets[i] = ticket_of_rank(rank, draw, rng); forced.add(i)
     return Example(tuple(tickets), draw, frozenset(forced))
 
 # %% ../nbs/02_data.ipynb #70490cf3
@@ -160,11 +174,11 @@ def encode_example(ex: Example, tok: Tokenizer, fmt: Format = console_format) ->
         ids += t; loss += [seg.loss] * len(t)
     return ids + [tok.eot_id], loss + [True]
 
-def training_pair(ids: list[int], loss: list[bool]) -> tuple[torch.Tensor, torch.Tensor]:
-    "Inputs and next-token targets; targets that carry no loss are `IGNORE`."
+def training_pair(ids: list[int], loss: list[bool | float], weighted: bool = False) -> tuple[torch.Tensor, ...]:
+    "Inputs and next-token targets; targets that carry no loss are `IGNORE`. `weighted` adds each target's loss weight."
     x = torch.tensor(ids[:-1])
     y = torch.tensor([t if keep else IGNORE for t, keep in zip(ids[1:], loss[1:])])
-    return x, y
+    return (x, y, torch.tensor(loss[1:], dtype=torch.float)) if weighted else (x, y)
 
 # %% ../nbs/02_data.ipynb #03588a34
 class DialogueDataset(Dataset):
@@ -187,13 +201,13 @@ class DialogueStream(IterableDataset):
             ex = random_example(rng, **self.kw)
             if ex.key() not in self.exclude: yield training_pair(*encode_example(ex, self.tok, self.fmt))
 
-def pad_collate(batch: list[tuple[torch.Tensor, torch.Tensor]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    "Stack pairs into a batch, padding inputs with `pad_id` and targets with `IGNORE` on the right."
-    n = max(len(x) for x, _ in batch)
-    xs = torch.full((len(batch), n), pad_id, dtype=torch.long)
-    ys = torch.full((len(batch), n), IGNORE, dtype=torch.long)
-    for i, (x, y) in enumerate(batch): xs[i, :len(x)], ys[i, :len(y)] = x, y
-    return xs, ys
+def pad_collate(batch: list[tuple[torch.Tensor, ...]], pad_id: int) -> tuple[torch.Tensor, ...]:
+    "Stack (inputs, targets[, weights]) into a batch, padding on the right with `pad_id`, `IGNORE` and 0."
+    n = max(len(item[0]) for item in batch)
+    out = [torch.full((len(batch), n), fill, dtype=t.dtype) for fill, t in zip((pad_id, IGNORE, 0), batch[0])]
+    for i, item in enumerate(batch):
+        for padded, t in zip(out, item): padded[i, :len(t)] = t
+    return tuple(out)
 
 # %% ../nbs/02_data.ipynb #c6799754
 class _PadCollate:

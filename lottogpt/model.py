@@ -125,8 +125,9 @@ class GPT(nn.Module):
         return x, None
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, positions: torch.Tensor | None = None,
-                documents: torch.Tensor | None = None, cache: list[dict] | None = None, explicit: bool = False):
-        "Logits for every position, and the loss when `targets` are given."
+                documents: torch.Tensor | None = None, cache: list[dict] | None = None, explicit: bool = False,
+                weights: torch.Tensor | None = None):
+        "Logits for every position, and the loss when `targets` are given (a weighted mean when `weights` are)."
         B, T = idx.shape
         start = cache[0]["k"].shape[2] if cache and "k" in cache[0] else 0
         last = start + T - 1 if positions is None else int(positions.max())  # only given positions need a look (a GPU sync)
@@ -145,7 +146,10 @@ class GPT(nn.Module):
             x = block(x, mask, rot, cache[i] if cache is not None else None, explicit)
         logits = self.head(self.norm(x))
         if targets is None: return logits
-        return logits, F.cross_entropy(logits.float().view(-1, logits.shape[-1]), targets.reshape(-1), ignore_index=-100)
+        flat = logits.float().view(-1, logits.shape[-1]), targets.reshape(-1)
+        if weights is None: return logits, F.cross_entropy(*flat, ignore_index=-100)
+        per_token = F.cross_entropy(*flat, ignore_index=-100, reduction="none")
+        return logits, (per_token * weights.reshape(-1)).sum() / weights.sum()
 
 # %% ../nbs/04_model.ipynb #8096e16b
 def param_counts(model: GPT) -> dict[str, int]:
