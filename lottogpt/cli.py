@@ -11,8 +11,45 @@ import sys
 
 # %% ../nbs/cli.ipynb #66f98584
 def _play(args: argparse.Namespace) -> int:
-    from lottogpt.lotto import play_command
-    return play_command(args.seed)
+    if args.model is None:
+        from lottogpt.lotto import play_command
+        return play_command(args.seed)
+    from lottogpt.train import CheckpointError
+    try: return _play_model(args.model, args.seed)
+    except CheckpointError as e:
+        print(f"lottogpt play: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt: return 130
+
+def _play_model(run: str, seed: int | None) -> int:
+    "The model plays one dialogue; then the real program's statistics for the model's own tickets, and the verdict."
+    from lottogpt.evaluate import read_dialogue, show_mistake
+    from lottogpt.lotto import check
+    from lottogpt.machine import Machine
+    machine = Machine.load(run)
+    text = machine.play(seed=seed, echo=not sys.stdin.isatty())
+    if text is None: return 1
+    reading = read_dialogue(text)
+    if reading.problem or not reading.tickets:
+        print(f"\n[the model's dialogue is not the program's: {reading.problem}]")
+        return 0
+    truth = check(reading.tickets, *reading.draw)
+    written = text.split("\n\n")[-1]
+    print("\n--- the real program, for the model's tickets ---\n" + truth)
+    same = written.strip("\n") == truth
+    print("[the model's statistics are exactly the real program's]" if same else
+          "[the model's statistics differ (- real program, + model)]\n" + show_mistake(written, truth))
+    return 0
+
+def _eval(args: argparse.Namespace) -> int:
+    from lottogpt.evaluate import evaluate, summary
+    from lottogpt.train import CheckpointError
+    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed)
+    except CheckpointError as e:
+        print(f"lottogpt eval: {e}", file=sys.stderr)
+        return 2
+    print(summary(report)); print(f"report: {args.run}/eval.json")
+    return 0
 
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
@@ -45,7 +82,8 @@ def parser() -> argparse.ArgumentParser:
     play = sub.add_parser("play", help="play the real lotto program on the terminal",
                           description="The lotto program: type an amount, the winning numbers and the bonus number.")
     play.add_argument("--seed", type=int, default=None, help="seed for the ticket machine (default: random)")
-    play.set_defaults(run=_play)
+    play.add_argument("--model", metavar="RUN", help="let the model trained in run folder RUN be the program")
+    play.set_defaults(handler=_play)
     train = sub.add_parser("train", help="train a model", description="Train a GPT on lotto dialogues. Ctrl-C saves a "
                            "checkpoint; --resume continues from it exactly.")
     train.add_argument("--config", choices=["tiny", "small", "base"], default="small",
@@ -56,10 +94,17 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive, help="override the config's dialogues per micro-batch (per process)")
     train.add_argument("--grad-accum", type=_positive, help="override the config's micro-batches per optimizer step")
     train.add_argument("--workers", type=_natural, help="override the config's number of data-loading workers")
-    train.set_defaults(run=_train)
+    train.set_defaults(handler=_train)
+    ev = sub.add_parser("eval", help="measure a trained model", description="Measure a run on named test sets: the "
+                        "original project's metric, checker exact match, and the fairness of its tickets. Writes RUN/eval.json.")
+    ev.add_argument("run", metavar="RUN", help="run folder, e.g. runs/small")
+    ev.add_argument("--set", nargs="+", choices=["natural", "stress", "long"], default=["natural"], help="test sets (default natural)")
+    ev.add_argument("--n", type=_positive, default=1000, help="dialogues per set (default 1000)")
+    ev.add_argument("--seed", type=int, default=0, help="seed for the tickets the model draws (default 0)")
+    ev.set_defaults(handler=_eval)
     return p
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `lottogpt` console script; returns the exit status."
     args = parser().parse_args(argv)
-    return args.run(args)
+    return args.handler(args)

@@ -112,7 +112,8 @@ class Machine:
         if self.fmt == "checker": raise ValueError("a model trained in checker mode never learned to draw tickets")
         g = torch.Generator(next(self.model.parameters()).device).manual_seed(seed)
         scripts = [SCRIPTS[self.fmt](amount, draw, self.tok) for amount, draw in purchases]
-        return [self.tok.decode(r) for r in run_scripts(self.model, self.tok, scripts, generator=g, **kw)]
+        eot = self.tok.decode([self.tok.eot_id])
+        return [self.tok.decode(r).removesuffix(eot) for r in run_scripts(self.model, self.tok, scripts, generator=g, **kw)]
 
     def check(self, examples: list[Example], **kw) -> list[str]:
         "Checker mode: the statistics the model writes for the real program's tickets of each example."
