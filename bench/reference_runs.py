@@ -1,0 +1,65 @@
+"""Train and evaluate the reference runs that the chapters quote, and write what they measured into results/.
+
+For each named config: train it into runs/ref-NAME (from scratch), evaluate it on the test sets, and write
+results/eval-NAME-GPU.json (the report, the training summary, the command and the versions) and
+results/train-NAME-GPU.jsonl (every logged training step).
+
+    python bench/reference_runs.py base original --sets natural stress long --n 5000
+"""
+import argparse
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from lottogpt.data import RUNS  # noqa: E402
+from lottogpt.evaluate import evaluate, summary  # noqa: E402
+from lottogpt.model import param_counts  # noqa: E402
+from lottogpt.train import CONFIGS, load_run, train  # noqa: E402
+
+
+def gpu_tag() -> str:
+    if not torch.cuda.is_available(): return "cpu"
+    name = torch.cuda.get_device_name()
+    return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in name), "gpu")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("configs", nargs="+", choices=list(CONFIGS))
+    p.add_argument("--sets", nargs="+", default=["natural", "stress", "long"], choices=["natural", "stress", "long"])
+    p.add_argument("--n", type=int, default=5000, help="dialogues per test set (default 5000)")
+    p.add_argument("--out", type=Path, default=Path("results"), help="folder for the results (default results/)")
+    args = p.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    tag = gpu_tag()
+    for name in args.configs:
+        run = RUNS / f"ref-{name}"
+        shutil.rmtree(run, ignore_errors=True)
+        t = time.perf_counter()
+        state = train(CONFIGS[name], run)
+        seconds = time.perf_counter() - t
+        model, _, _ = load_run(run)
+        t = time.perf_counter()
+        report = evaluate(run, tuple(args.sets), args.n)
+        last = state["history"][-1]
+        report["training"] = {"config": name, "steps": state["step"], "seconds": seconds,
+                              "tokens_per_s": last["tokens_per_s"], "data_wait": last.get("data_wait"),
+                              "params": param_counts(model), "best_exact_val": state["best_exact"]}
+        report["evaluation_seconds"] = time.perf_counter() - t
+        report["environment"] = {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor(),
+                                 "torch": torch.__version__, "python": platform.python_version(),
+                                 "command": "python " + " ".join(sys.argv)}
+        (args.out / f"eval-{name}-{tag}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+        shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")
+        print(f"{name}: {state['step']} steps in {seconds:.0f}s\n{summary(report)}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
