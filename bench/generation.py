@@ -1,5 +1,5 @@
-"""Generation speed of the lotto machine (chapter 06's `generation_speed`): with and without the KV cache, one
-dialogue at a time and batched, for 20-ticket console purchases, with the `base` model (untrained: the work is the
+"""Generation speed of the lotto machine (chapter 06's `generation_speed`): with and without the KV cache, for
+several batch sizes, for 20-ticket console purchases, with the `base` model (untrained: the work is the
 same whatever the weights).
 
     python bench/generation.py --out results/generation-h100.json
@@ -22,19 +22,19 @@ from lottogpt.train import CONFIGS  # noqa: E402
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dialogues", type=int, default=256, help="dialogues in the batched measurement (default 256)")
-    p.add_argument("--one-at-a-time", type=int, default=8, help="dialogues run singly, to time one (default 8)")
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 4, 16, 64, 256, 1024], help="default 1 4 16 64 256 1024")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
-    if args.dialogues < 2 or args.one_at_a_time < 1: p.error("--dialogues must be at least 2, --one-at-a-time at least 1")
+    if min(args.batch_sizes) < 1: p.error("batch sizes must be at least 1")
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     tok = LottoTokenizer()
     torch.manual_seed(0)
     model = GPT(replace(CONFIGS["base"].model, vocab_size=tok.vocab_size)).to(device).eval()
-    speed = generation_speed(model, tok, args.dialogues, args.one_at_a_time)
+    speed = generation_speed(model, tok, tuple(args.batch_sizes))
     env = {"device": torch.cuda.get_device_name() if device.type == "cuda" else platform.processor() or "cpu",
            "torch": torch.__version__, "python": platform.python_version(), "command": "python " + " ".join(sys.argv)}
-    for k, v in speed.items(): print(f"{k:>20}: {v:10.2f}")
+    for r in speed: print(f"batch {r['batch']:>5}: {r['cache_ms']:9.2f} ms per dialogue with the KV cache, "
+                          f"{r['no_cache_ms']:9.2f} without ({r['cache_speedup']:.1f}x)")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps({"environment": env, "speed": speed}, indent=1) + "\n")

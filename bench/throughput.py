@@ -4,6 +4,8 @@ Shapes: `nano-6x384` and `nano-4x256` are the two nanoGPT reference shapes (rand
 `base` is the `base` training config on real lotto batches (padded to the longest dialogue, made by DataLoader workers).
 Modes: `eager`; `compile` (torch.compile, default mode); `graph` (torch.compile, then the whole step, forward, backward,
 clipping and the fused AdamW update, captured once as a CUDA graph and replayed: one launch per step).
+"Waiting for data" is the share of time spent getting the next batch; in `graph` mode it includes waiting for the GPU
+(copying the next batch in waits for the step before), so there it says the GPU is busy, not that data is late.
 
     python bench/throughput.py                       # everything, results printed and written to --out
     python bench/throughput.py --shapes nano-6x384 --modes eager graph --steps 50
@@ -163,7 +165,8 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=100, help="timed steps per measurement (default 100)")
     p.add_argument("--warmup", type=int, default=10, help="untimed steps first, compilation included (default 10)")
     p.add_argument("--batch", type=int, help="override every shape's batch size (for a quick CPU check)")
-    p.add_argument("--workers", type=int, default=4, help="DataLoader workers for the lotto batches (default 4)")
+    p.add_argument("--workers", type=int, default=CONFIGS["base"].workers,
+                   help=f"DataLoader workers for the lotto batches (default {CONFIGS['base'].workers}, as the base config)")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     if args.steps < 1 or args.warmup < 1: p.error("--steps and --warmup must be at least 1")

@@ -77,18 +77,19 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
     next_turn = [0] * len(scripts)
     done = [False] * len(scripts)
     cache = [{} for _ in model.blocks] if use_cache else None
+    newline = {i for i in range(tok.vocab_size) if "\n" in tok.decode([i])}  # a question can only end on these
     step_input = torch.tensor(rows, device=device)
     while not all(done) and len(rows[0]) < limit:
         logits = model(step_input if use_cache else torch.tensor(rows, device=device), cache=cache)[:, -1]
-        sampled = pick_token(logits, temperature, top_k, generator).tolist()
-        greedy = pick_token(logits, final_temperature, top_k, generator).tolist()
+        sampled, greedy = torch.stack([pick_token(logits, temperature, top_k, generator),
+                                       pick_token(logits, final_temperature, top_k, generator)]).tolist()  # one sync
         for r, script in enumerate(scripts):
             if done[r]: rows[r].append(tok.pad_id); continue
             final = next_turn[r] == len(script.turns)
             token = queues[r].pop(0) if queues[r] else (greedy[r] if final else sampled[r])
             rows[r].append(token)
             if token == tok.eot_id and not queues[r]: done[r] = True
-            elif not final and not queues[r] and "\n" in tok.decode([token]):
+            elif not final and not queues[r] and token in newline:
                 turn = script.turns[next_turn[r]]
                 text = tok.decode(rows[r][-64:])
                 if text.endswith(turn.question):
@@ -181,13 +182,13 @@ class NeverStops(torch.nn.Module):
         logits[..., self.eot_id] = float("-inf")
         return logits
 
-def generation_speed(model: GPT, tok: Tokenizer, dialogues: int = 256, one_at_a_time: int = 8, tickets: int = 20) -> dict:
-    "Milliseconds per `tickets`-ticket console dialogue, with and without the KV cache, one at a time and batched."
+def generation_speed(model: GPT, tok: Tokenizer, batch_sizes: tuple[int, ...] = (1, 16, 256), tickets: int = 20) -> list[dict]:
+    "Milliseconds per `tickets`-ticket console dialogue, with and without the KV cache, for each batch size."
     from lottogpt.data import random_draw
     from lottogpt.lotto import buy, dialogue
     device, rng = next(model.parameters()).device, random.Random(0)
     runner = NeverStops(model, tok.eot_id)
-    draws = [random_draw(rng) for _ in range(dialogues)]
+    draws = [random_draw(rng) for _ in range(max(batch_sizes))]
     length = len(tok.encode(dialogue(buy(tickets * 1000, rng), draws[0]))) + 1
     scripts = [console_script(tickets * 1000, d, tok) for d in draws]
     def per_dialogue(batch: list[Script], use_cache: bool) -> float:
@@ -197,12 +198,9 @@ def generation_speed(model: GPT, tok: Tokenizer, dialogues: int = 256, one_at_a_
                     generator=torch.Generator(device).manual_seed(0))
         if device.type == "cuda": torch.cuda.synchronize()
         return 1000 * (time.perf_counter() - t) / len(batch)
-    per_dialogue(scripts[:2], True)  # warm up
-    out = {"tokens_per_dialogue": length, "dialogues": dialogues}
-    for use_cache in (True, False):
-        key = "cache" if use_cache else "no_cache"
-        out[f"{key}_one_ms"] = sum(per_dialogue([s], use_cache) for s in scripts[:one_at_a_time]) / one_at_a_time
-        out[f"{key}_batched_ms"] = per_dialogue(scripts, use_cache)
-    out["cache_speedup_one"] = out["no_cache_one_ms"] / out["cache_one_ms"]
-    out["batching_speedup"] = out["cache_one_ms"] / out["cache_batched_ms"]
-    return out
+    per_dialogue(scripts[:2], True); per_dialogue(scripts[:2], False)  # warm up
+    rows = []
+    for b in batch_sizes:
+        cached, recomputed = per_dialogue(scripts[:b], True), per_dialogue(scripts[:b], False)
+        rows.append({"batch": b, "tokens": length, "cache_ms": cached, "no_cache_ms": recomputed, "cache_speedup": recomputed / cached})
+    return rows

@@ -129,7 +129,7 @@ class GPT(nn.Module):
                 weights: torch.Tensor | None = None):
         "Logits for every position, and the loss when `targets` are given (a weighted mean when `weights` are)."
         B, T = idx.shape
-        start = cache[0]["k"].shape[2] if cache and "k" in cache[0] else 0
+        start = cache[0].get("n", 0) if cache else 0
         last = start + T - 1 if positions is None else int(positions.max())  # only given positions need a look (a GPU sync)
         if self.cfg.positions == "learned" and last >= self.cfg.block_size:
             raise ValueError(f"position {last} is past the learned position table's {self.cfg.block_size} positions")
