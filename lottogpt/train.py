@@ -71,7 +71,7 @@ CONFIGS = {
     "small": TrainConfig(GPTConfig(n_layer=3, n_head=4, n_embd=96, block_size=512), batch_size=32, max_steps=3000,
                          eval_every=250, eval_examples=128, patience=4),
     "base": TrainConfig(GPTConfig(n_layer=4, n_head=4, n_embd=128, block_size=512), batch_size=128, max_steps=6000,
-                        lr=2e-3, min_lr=2e-4, warmup_steps=100, log_every=10, eval_every=500, eval_examples=512, patience=4, workers=6),
+                        lr=2e-3, min_lr=2e-4, warmup_steps=100, log_every=10, eval_every=500, eval_examples=512, patience=4, workers=8),
     # the hobby project's recipe (chapter 07): its model, sample format, forced wins, and constant learning rate
     "original": TrainConfig(GPTConfig(n_layer=4, n_head=4, n_embd=256, block_size=512, dropout=0.1), format="original",
                             tokenizer="bpe", win_prob=0.3, rank_weights=(0.4, 0.2, 0.2, 0.1, 0.1), batch_size=32,
