@@ -18,7 +18,10 @@ setup: $(BIN)/lottogpt
 	git config diff.ipynb.textconv '"$(abspath $(BIN)/python)" -m nbstripout --keep-id -t'
 
 demo: setup
-	printf '8000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --seed 1
+	@# Train the small model (minutes on a laptop CPU; --resume makes a second `make` reuse it), then let it be the
+	@# program for one purchase, next to the real program's statistics for the tickets it drew.
+	$(BIN)/lottogpt train --config small --out runs/small --resume
+	printf '8000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --model runs/small --seed 1
 
 test:
 	$(BIN)/nbdev-test --do-print

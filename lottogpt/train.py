@@ -68,8 +68,8 @@ TOKENIZERS = ("lotto", "char", "bpe")
 CONFIGS = {
     "tiny": TrainConfig(GPTConfig(n_layer=2, n_head=2, n_embd=32, block_size=512), batch_size=16, max_steps=60,
                         warmup_steps=5, eval_every=30, eval_examples=16),
-    "small": TrainConfig(GPTConfig(n_layer=3, n_head=4, n_embd=96, block_size=512), batch_size=32, max_steps=3000,
-                         eval_every=250, eval_examples=128, patience=4),
+    "small": TrainConfig(GPTConfig(n_layer=3, n_head=4, n_embd=96, block_size=512), batch_size=32, max_steps=600,
+                         eval_every=200, eval_examples=128, log_every=10),
     "base": TrainConfig(GPTConfig(n_layer=4, n_head=4, n_embd=128, block_size=512), batch_size=128, max_steps=6000,
                         lr=2e-3, min_lr=2e-4, warmup_steps=100, log_every=10, eval_every=500, eval_examples=512, patience=4, workers=8),
     # the hobby project's recipe (chapter 07): its model, sample format, forced wins, and constant learning rate
