@@ -38,6 +38,9 @@ def padding_mask(valid: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/03_attention.ipynb #3761e2e8
 def remember(cache: dict, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Store this step's keys and values after the `cache['n']` earlier ones; return all so far."
+    if "at" in cache:  # fixed buffers for CUDA graphs (chapter 06): write at the position held in a tensor, return them all
+        cache["k"].index_copy_(2, cache["at"], k); cache["v"].index_copy_(2, cache["at"], v)
+        return cache["k"], cache["v"]
     n, T = cache.get("n", 0), k.shape[2]
     if "k" not in cache or cache["k"].shape[2] < n + T:  # buffers that double when full: no copy of the past per step
         for name, new in (("k", k), ("v", v)):
@@ -63,7 +66,7 @@ class MultiHeadAttention(nn.Module):
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4)
         if rotate is not None: q, k = rotate(q), rotate(k)
-        if cache is not None: k, v = remember(cache, k, v)
+        if cache is not None: k, v, mask = *remember(cache, k, v), cache.get("mask", mask)
         if mask is None and T > 1 and k.shape[2] != T: mask = causal_mask(T, k.shape[2], device=x.device)
         if explicit:
             y, self.last_weights = attention(q, k, v, mask if mask is not None else causal_mask(T, k.shape[2], x.device))

@@ -23,15 +23,16 @@ def _play(args: argparse.Namespace) -> int:
 
 def _play_model(run: str, seed: int | None) -> int:
     "The model plays one dialogue; then the real program's statistics for the model's own tickets, and the verdict."
-    from lottogpt.evaluate import read_dialogue, show_mistake
+    from lottogpt.evaluate import judge, read_dialogue, show_mistake
     from lottogpt.lotto import check
     from lottogpt.machine import Machine
     machine = Machine.load(run)
     text = machine.play(seed=seed, echo=not sys.stdin.isatty())
     if text is None: return 1
     reading = read_dialogue(text)
-    if reading.problem or not reading.tickets:
-        print(f"\n[the model's dialogue is not the program's: {reading.problem}]")
+    verdict, detail = judge(reading)
+    if verdict in ("format", "ticket_count", "invalid_ticket"):  # no tickets the real program could check
+        print(f"\n[the model broke the program's rules ({verdict.replace('_', ' ')}): {detail}]")
         return 0
     truth = check(reading.tickets, *reading.draw)
     written = text.split("\n\n")[-1]
