@@ -6,9 +6,10 @@
 __all__ = ['SCRIPTS', 'Turn', 'Script', 'console_script', 'original_script', 'checker_script', 'run_scripts', 'GraphedStep',
            'Machine', 'generation_speed']
 
-# %% ../nbs/06_machine.ipynb #1b8f2530
+# %% ../nbs/06_machine.ipynb #46539525
 import random
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,45 +86,59 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
         else:
             logits = model(step_input if use_cache else torch.tensor(rows, device=device), cache=cache)[:, -1]
             if use_cache and graphs and device.type == "cuda" and isinstance(model, GPT):  # the prefill is done
-                graphed = GraphedStep(model, cache, len(rows[0]), limit)
-        sampled, greedy = torch.stack([pick_token(logits, temperature, top_k, generator),
-                                       pick_token(logits, final_temperature, top_k, generator)]).tolist()  # one sync
+                graphed = GraphedStep.ready(model, cache, len(rows[0]), limit)
+        final = [next_turn[r] == len(s.turns) for r, s in enumerate(scripts)]  # all questions answered
+        live = [r for r in range(len(rows)) if not done[r]]
+        picks = {}  # only the kinds of token this step needs: each costs kernels, and reading them back costs a sync
+        if any(not final[r] for r in live): picks[False] = pick_token(logits, temperature, top_k, generator)
+        if any(final[r] for r in live): picks[True] = pick_token(logits, final_temperature, top_k, generator)
+        picked = dict(zip(picks, torch.stack(list(picks.values())).tolist()))
+        fed = len(live) < len(rows) or len(picks) > 1  # is the next input anything but one pick tensor?
         for r, script in enumerate(scripts):
             if done[r]: rows[r].append(tok.pad_id); continue
-            final = next_turn[r] == len(script.turns)
-            token = queues[r].pop(0) if queues[r] else (greedy[r] if final else sampled[r])
+            fed |= bool(queues[r])
+            token = queues[r].pop(0) if queues[r] else picked[final[r]][r]
             rows[r].append(token)
             if token == tok.eot_id and not queues[r] and until_eot: done[r] = True
-            elif not final and not queues[r] and token in newline:
+            elif not final[r] and not queues[r] and token in newline:
                 turn = script.turns[next_turn[r]]
                 text = tok.decode(rows[r][-64:])
                 if text.endswith(turn.question):
                     answer = turn.answer(tok.decode(rows[r])) if callable(turn.answer) else turn.answer
                     queues[r].extend(answer); next_turn[r] += 1
-        step_input = torch.tensor([[row[-1]] for row in rows], device=device)
+        step_input = torch.tensor([[row[-1]] for row in rows], device=device) if fed else next(iter(picks.values()))[:, None]
     return [row[:row.index(tok.eot_id) + 1] if tok.eot_id in row and until_eot else row for row in rows]
 
 class GraphedStep:
     "One cached decoding step of `model` for a fixed batch, captured once as a CUDA graph and replayed."
-    def __init__(self, model: GPT, cache: list[dict], length: int, capacity: int):
-        self.model, batch, device = model, cache[0]["k"].shape[0], cache[0]["k"].device
-        self.at = torch.tensor([length], device=device)  # the position of the next token
+    def __init__(self, model: GPT, like: dict, capacity: int):
+        self.model, batch, device = model, like["k"].shape[0], like["k"].device
+        self.at = torch.zeros(1, dtype=torch.long, device=device)  # the position of the next token
         self.mask = torch.zeros(batch, 1, 1, capacity, dtype=torch.bool, device=device)  # the keys written so far
-        self.cache = []
-        for layer in cache:  # fixed buffers of the full capacity, so every step has the same shapes
-            fixed = {"at": self.at, "mask": self.mask}
-            for name in ("k", "v"):
-                fixed[name] = layer[name].new_zeros(*layer[name].shape[:2], capacity, layer[name].shape[3])
-                fixed[name][:, :, :length] = layer[name][:, :, :length]
-            self.cache.append(fixed)
+        shape = (*like["k"].shape[:2], capacity, like["k"].shape[3])  # fixed buffers: every step has the same shapes
+        self.cache = [{"at": self.at, "mask": self.mask, "k": like["k"].new_zeros(shape), "v": like["v"].new_zeros(shape)}
+                      for _ in model.blocks]
         self.token = torch.zeros(batch, 1, dtype=torch.long, device=device)
         side = torch.cuda.Stream(); side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):  # warm up off the default stream, as capture requires
             for _ in range(2): self._step()
         torch.cuda.current_stream().wait_stream(side)
-        self.at.fill_(length); self.mask.fill_(False); self.mask[..., :length] = True  # undo the warm-up steps
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph): self.logits = self._step()
+
+    @classmethod
+    def ready(cls, model: GPT, cache: list[dict], length: int, capacity: int) -> "GraphedStep":
+        "A graph for this model, batch and capacity (captured once, then reused), loaded with the prefill's `cache`."
+        graphs = _GRAPHS.setdefault(model, {})
+        key = (cache[0]["k"].shape[0], capacity)
+        if key not in graphs:
+            if len(graphs) >= 8: graphs.pop(next(iter(graphs)))  # keep a few: each holds a cache's worth of memory
+            graphs[key] = cls(model, cache[0], capacity)
+        step = graphs[key]
+        for fixed, layer in zip(step.cache, cache):
+            fixed["k"][:, :, :length], fixed["v"][:, :, :length] = layer["k"][:, :, :length], layer["v"][:, :, :length]
+        step.at.fill_(length); step.mask.fill_(False); step.mask[..., :length] = True
+        return step
 
     def _step(self) -> torch.Tensor:
         m = self.model
@@ -138,6 +153,8 @@ class GraphedStep:
         self.token.copy_(tokens)
         self.graph.replay()
         return self.logits
+
+_GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
 
 # %% ../nbs/06_machine.ipynb #c360715d
 class Machine:
