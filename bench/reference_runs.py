@@ -29,6 +29,30 @@ def gpu_tag() -> str:
     return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in name), "gpu")
 
 
+def environment() -> dict:
+    return {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor(),
+            "torch": torch.__version__, "python": platform.python_version(), "command": "python " + " ".join(sys.argv)}
+
+
+def train_and_evaluate(name: str, cfg, run: Path, sets: tuple[str, ...], n: int) -> dict:
+    "Train `cfg` into `run` from scratch and evaluate it; the report, with the training summary added."
+    shutil.rmtree(run, ignore_errors=True)
+    t = time.perf_counter()
+    state = train(cfg, run)
+    seconds = time.perf_counter() - t
+    model, _, _ = load_run(run)
+    t = time.perf_counter()
+    report = evaluate(run, sets, n)
+    last = state["history"][-1]
+    report["training"] = {"config": name, "steps": state["step"], "seconds": seconds,
+                          "tokens_per_s": last["tokens_per_s"], "data_wait": last.get("data_wait"),
+                          "params": param_counts(model), "best_exact_val": state["best_exact"]}
+    report["evaluation_seconds"] = time.perf_counter() - t
+    report["environment"] = environment()
+    print(f"{name}: {state['step']} steps in {seconds:.0f}s\n{summary(report)}", flush=True)
+    return report
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("configs", nargs="+", choices=list(CONFIGS))
@@ -40,24 +64,9 @@ def main(argv=None) -> int:
     tag = gpu_tag()
     for name in args.configs:
         run = RUNS / f"ref-{name}"
-        shutil.rmtree(run, ignore_errors=True)
-        t = time.perf_counter()
-        state = train(CONFIGS[name], run)
-        seconds = time.perf_counter() - t
-        model, _, _ = load_run(run)
-        t = time.perf_counter()
-        report = evaluate(run, tuple(args.sets), args.n)
-        last = state["history"][-1]
-        report["training"] = {"config": name, "steps": state["step"], "seconds": seconds,
-                              "tokens_per_s": last["tokens_per_s"], "data_wait": last.get("data_wait"),
-                              "params": param_counts(model), "best_exact_val": state["best_exact"]}
-        report["evaluation_seconds"] = time.perf_counter() - t
-        report["environment"] = {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor(),
-                                 "torch": torch.__version__, "python": platform.python_version(),
-                                 "command": "python " + " ".join(sys.argv)}
+        report = train_and_evaluate(name, CONFIGS[name], run, tuple(args.sets), args.n)
         (args.out / f"eval-{name}-{tag}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
         shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")
-        print(f"{name}: {state['step']} steps in {seconds:.0f}s\n{summary(report)}", flush=True)
     return 0
 
 

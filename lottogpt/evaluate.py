@@ -22,7 +22,7 @@ import torch
 from .data import FORMATS, Example, make_set, original_statistics
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, TICKET_PRICE,
                             Lotto, Rank, WinningNumbers, dialogue, statistics_block, tally)
-from .machine import Machine
+from .machine import Machine, without_scratch
 
 # %% ../nbs/07_evaluate.ipynb #4d7e5906
 @dataclass
@@ -200,19 +200,19 @@ def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 100
              device: torch.device | str | None = None, machine: Machine | None = None, mistakes: int = 5) -> dict:
     "Measure the run on each named test set; the report, also written to `RUN/eval.json`."
     machine = machine or Machine.load(run, device)
-    fmt = "console" if machine.fmt == "checker" else machine.fmt
+    fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
     report = {"run": str(run), "format": machine.fmt, "n": n, "seed": seed, "sets": {}}
     for name in sets:
         examples, entry = make_set(name, n), {}
-        if machine.fmt != "checker":
-            texts = machine.dialogues([(e.amount, e.draw) for e in examples], seed=seed)
+        if not machine.fmt.endswith("checker"):
+            texts = [without_scratch(t) for t in machine.dialogues([(e.amount, e.draw) for e in examples], seed=seed)]
             readings = [read_dialogue(t, fmt) for t in texts]
             verdicts = [judge(r, fmt) for r in readings]
             entry["free_running"] = {"verdicts": verdict_shares([v for v, _ in verdicts]),
                                      "wrong_rank": dict(Counter(d for v, d in verdicts if v == "statistics")),
                                      "fairness": fairness(readings),
                                      "examples": [t for t, (v, _) in zip(texts, verdicts) if v != "correct"][:mistakes]}
-        outputs = machine.check(examples)
+        outputs = [without_scratch(o) for o in machine.check(examples)]
         entry["checker"] = checker_report(outputs, examples, fmt)
         entry["checker"]["mistakes"] = [show_mistake(o, FORMATS[fmt](e)[-1].text) for o, e in zip(outputs, examples)
                                         if o != FORMATS[fmt](e)[-1].text][:mistakes]

@@ -1,0 +1,51 @@
+"""Chapter 08's ablation: train every variant in `lottogpt.recipe.ABLATION` for the same number of steps and measure
+each with chapter 07's metrics on the same test sets; write one table as JSON.
+
+    python bench/ablation.py --out results/ablation-h100.json
+    python bench/ablation.py scratch checker --n 500      # some variants only
+"""
+import argparse
+import json
+import sys
+from dataclasses import asdict, replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from reference_runs import environment, train_and_evaluate  # noqa: E402
+
+from lottogpt.data import RUNS  # noqa: E402
+from lottogpt.recipe import ABLATION  # noqa: E402
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("variants", nargs="*", choices=list(ABLATION), help="default: all")
+    p.add_argument("--sets", nargs="+", default=["natural", "stress"], choices=["natural", "stress", "long"])
+    p.add_argument("--n", type=int, default=2000, help="dialogues per test set (default 2000)")
+    p.add_argument("--steps", type=int, help="override every variant's number of steps (for a quick check)")
+    p.add_argument("--workers", type=int, help="override every variant's number of data-loading workers")
+    p.add_argument("--out", type=Path, help="write the table as JSON here")
+    args = p.parse_args(argv)
+    rows = []
+    for name in args.variants or list(ABLATION):
+        what, cfg = ABLATION[name]
+        overrides = {"max_steps": args.steps, "workers": args.workers}
+        cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+        report = train_and_evaluate(name, cfg, RUNS / f"ablation-{name}", tuple(args.sets), args.n)
+        row = {"variant": name, "what": what, "config": asdict(cfg), "training": report["training"]}
+        for set_name, e in report["sets"].items():
+            row[set_name] = {"checker_exact": e["checker"]["exact"], "checker_per_rank": e["checker"]["per_rank"],
+                             "checker_by_tickets": e["checker"]["by_tickets"]}
+            if "free_running" in e:
+                row[set_name].update(original_metric=e["free_running"]["verdicts"]["correct"],
+                                     verdicts=e["free_running"]["verdicts"],
+                                     fairness_p=e["free_running"]["fairness"].get("matches_p"))
+        rows.append(row)
+        if args.out:  # after every variant, so a cut-off run keeps what it measured
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text(json.dumps({"environment": environment(), "n": args.n, "rows": rows}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
