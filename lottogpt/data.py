@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['Format', 'FORMATS', 'TEST_SETS', 'SPLIT_SEEDS', 'RUNS', 'IGNORE', 'Example', 'Segment', 'console_format',
            'checker_format', 'original_statistics', 'original_format', 'scratch_format', 'scratch_checker_format',
-           'rank_number', 'random_draw', 'ticket_of_rank', 'random_example', 'stress_example', 'make_set', 'load_set',
+           'scratch_code', 'random_draw', 'ticket_of_rank', 'random_example', 'stress_example', 'make_set', 'load_set',
            'held_out_keys', 'train_set', 'encode_example', 'training_pair', 'DialogueDataset', 'DialogueStream',
            'pad_collate', 'loader', 'pack', 'batches_per_second']
 
@@ -84,9 +84,10 @@ def original_format(ex: Example, statistics_weight: float = 5.0) -> list[Segment
             Segment(original_statistics(ex.ranks(), ex.amount), statistics_weight)]
 
 def scratch_format(ex: Example, checker: bool = False) -> list[Segment]:
-    """The console dialogue with a scratchpad (chapter 08): after the bonus, the model first writes `#` and each ticket's
-    rank (1 to 5, 0 for no prize) in order, then the statistics. The scratchpad line is hidden from the person."""
-    codes = " ".join(str(rank_number(ex.draw.rank(t))) for t in ex.tickets)
+    """The console dialogue with a scratchpad (chapter 08): after the bonus, the model first writes `#` and, for each
+    ticket in order, how many winning numbers it holds (`보` after a 5 when it also holds the bonus), then the
+    statistics. The scratchpad line is hidden from the person."""
+    codes = " ".join(scratch_code(t, ex.draw) for t in ex.tickets)
     *dialogue_part, statistics = console_format(ex, checker)
     return [*dialogue_part, Segment(f"\n#{codes}{statistics.text}", True)]
 
@@ -94,9 +95,10 @@ def scratch_checker_format(ex: Example) -> list[Segment]:
     "The scratchpad format with the real program's tickets given."
     return scratch_format(ex, checker=True)
 
-def rank_number(rank: Rank | None) -> int:
-    "1 for the first prize, ..., 5 for the fifth, 0 for no prize."
-    return 0 if rank is None else len(Rank) - list(Rank).index(rank)
+def scratch_code(ticket: Lotto, draw: WinningNumbers) -> str:
+    "A ticket's line in the scratchpad: its number of winning numbers, and `보` for a 5 that also holds the bonus."
+    matches = draw.numbers.count_matches(ticket)
+    return f"{matches}보" if draw.rank(ticket) is Rank.SECOND else str(matches)
 
 FORMATS: dict[str, Format] = {"console": console_format, "checker": checker_format, "original": original_format,
                               "scratch": scratch_format, "scratch_checker": scratch_checker_format}

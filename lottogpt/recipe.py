@@ -12,14 +12,15 @@ from .train import CONFIGS, TrainConfig
 
 # %% ../nbs/08_recipe.ipynb #e0d86fad
 def variant(**changes) -> TrainConfig:
-    "`base` with `changes`, trained for a fixed 2,000 steps without early stopping, so variants compare fairly."
-    return replace(CONFIGS["base"], max_steps=2000, eval_every=1000, patience=0, **changes)
+    "`base` with `changes`, trained for a fixed 3,000 steps without early stopping, so variants compare fairly."
+    return replace(CONFIGS["base"], max_steps=3000, eval_every=1000, patience=0, **changes)
 
 ABLATION: dict[str, tuple[str, TrainConfig]] = {
     "console": ("chapter 05's base: the console dialogue, loss on what the program prints", variant()),
     "checker": ("tickets given, loss on the statistics only", variant(format="checker")),
     "scratch_checker": ("tickets given, scratchpad before the statistics", variant(format="scratch_checker")),
-    "scratch": ("the console dialogue with the scratchpad", variant(format="scratch")),
-    "scratch_wins": ("the scratchpad, and a forced winning ticket (marked: no loss on it) in half the purchases",
-                     variant(format="scratch", win_prob=0.5)),
+    "scratch_checker_balanced": ("tickets given, scratchpad, up to 5 forced winning tickets in every purchase",
+                                 variant(format="scratch_checker", win_prob=1.0, forced_ranks=5)),
+    "scratch_balanced": ("the console dialogue with the scratchpad, up to 3 forced (marked, no loss) winning tickets "
+                         "in half the purchases", variant(format="scratch", win_prob=0.5, forced_ranks=3)),
 }

@@ -36,7 +36,8 @@ class TrainConfig:
     model: GPTConfig = field(default_factory=GPTConfig)
     format: str = "console"         # a key of lottogpt.data.FORMATS
     tokenizer: str = "lotto"        # one of TOKENIZERS
-    win_prob: float = 0.0           # share of purchases given a forced winning ticket (see chapter 02)
+    win_prob: float = 0.0           # share of purchases given forced winning tickets (see chapter 02)
+    forced_ranks: int = 1           # how many tickets such a purchase gets forced (at most)
     rank_weights: tuple[float, ...] | None = None  # how the forced rank is drawn, fifth to first (None: uniform)
     batch_size: int = 32            # dialogues per micro-batch
     grad_accum: int = 1             # micro-batches per optimizer step
@@ -120,7 +121,8 @@ class StepBatches(Dataset):
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng, pairs = random.Random(f"{self.cfg.seed}:{i}"), []
         while len(pairs) < self.cfg.batch_size:
-            ex = random_example(rng, win_prob=self.cfg.win_prob, rank_weights=self.cfg.rank_weights)
+            ex = random_example(rng, win_prob=self.cfg.win_prob, forced_ranks=self.cfg.forced_ranks,
+                                rank_weights=self.cfg.rank_weights)
             if ex.key() not in self.exclude: pairs.append(training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True))
         return pad_collate(pairs, self.tok.pad_id)
 
