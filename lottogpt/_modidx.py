@@ -52,6 +52,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'lottogpt.data.random_example': ('data.html#random_example', 'lottogpt/data.py'),
                                'lottogpt.data.scratch_checker_format': ('data.html#scratch_checker_format', 'lottogpt/data.py'),
                                'lottogpt.data.scratch_code': ('data.html#scratch_code', 'lottogpt/data.py'),
+                               'lottogpt.data.scratch_copy_checker_format': ('data.html#scratch_copy_checker_format', 'lottogpt/data.py'),
+                               'lottogpt.data.scratch_copy_format': ('data.html#scratch_copy_format', 'lottogpt/data.py'),
                                'lottogpt.data.scratch_format': ('data.html#scratch_format', 'lottogpt/data.py'),
                                'lottogpt.data.stress_example': ('data.html#stress_example', 'lottogpt/data.py'),
                                'lottogpt.data.ticket_of_rank': ('data.html#ticket_of_rank', 'lottogpt/data.py'),

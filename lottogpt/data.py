@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['Format', 'FORMATS', 'TEST_SETS', 'SPLIT_SEEDS', 'RUNS', 'IGNORE', 'Example', 'Segment', 'console_format',
            'checker_format', 'original_statistics', 'original_format', 'scratch_format', 'scratch_checker_format',
-           'scratch_code', 'random_draw', 'ticket_of_rank', 'random_example', 'stress_example', 'make_set', 'load_set',
-           'held_out_keys', 'train_set', 'encode_example', 'training_pair', 'DialogueDataset', 'DialogueStream',
-           'pad_collate', 'loader', 'pack', 'batches_per_second']
+           'scratch_copy_format', 'scratch_copy_checker_format', 'scratch_code', 'random_draw', 'ticket_of_rank',
+           'random_example', 'stress_example', 'make_set', 'load_set', 'held_out_keys', 'train_set', 'encode_example',
+           'training_pair', 'DialogueDataset', 'DialogueStream', 'pad_collate', 'loader', 'pack', 'batches_per_second']
 
 # %% ../nbs/02_data.ipynb #98248a69
 import json
@@ -83,17 +83,27 @@ def original_format(ex: Example, statistics_weight: float = 5.0) -> list[Segment
     return [Segment(prompt, True), Segment(f"티켓수={len(ex.tickets)}\n구매번호:\n", True), *tickets,
             Segment(original_statistics(ex.ranks(), ex.amount), statistics_weight)]
 
-def scratch_format(ex: Example, checker: bool = False) -> list[Segment]:
+def scratch_format(ex: Example, checker: bool = False, copy: bool = False) -> list[Segment]:
     """The console dialogue with a scratchpad (chapter 08): after the bonus, the model first writes `#` and, for each
     ticket in order, how many winning numbers it holds (`보` after a 5 when it also holds the bonus), then the
-    statistics. The scratchpad line is hidden from the person."""
-    codes = " ".join(scratch_code(t, ex.draw) for t in ex.tickets)
+    statistics. With `copy`, one line per ticket: the ticket copied, then `=` and its count, so that each count is
+    written right next to what it is about. Scratchpad lines are hidden from the person."""
+    if copy: scratch = "".join(f"\n#{t}={scratch_code(t, ex.draw)}" for t in ex.tickets)
+    else: scratch = "\n#" + " ".join(scratch_code(t, ex.draw) for t in ex.tickets)
     *dialogue_part, statistics = console_format(ex, checker)
-    return [*dialogue_part, Segment(f"\n#{codes}{statistics.text}", True)]
+    return [*dialogue_part, Segment(f"{scratch}{statistics.text}", True)]
 
 def scratch_checker_format(ex: Example) -> list[Segment]:
     "The scratchpad format with the real program's tickets given."
     return scratch_format(ex, checker=True)
+
+def scratch_copy_format(ex: Example) -> list[Segment]:
+    "The scratchpad that copies each ticket before its count."
+    return scratch_format(ex, copy=True)
+
+def scratch_copy_checker_format(ex: Example) -> list[Segment]:
+    "The copying scratchpad with the real program's tickets given."
+    return scratch_format(ex, checker=True, copy=True)
 
 def scratch_code(ticket: Lotto, draw: WinningNumbers) -> str:
     "A ticket's line in the scratchpad: its number of winning numbers, and `보` for a 5 that also holds the bonus."
@@ -101,7 +111,8 @@ def scratch_code(ticket: Lotto, draw: WinningNumbers) -> str:
     return f"{matches}보" if draw.rank(ticket) is Rank.SECOND else str(matches)
 
 FORMATS: dict[str, Format] = {"console": console_format, "checker": checker_format, "original": original_format,
-                              "scratch": scratch_format, "scratch_checker": scratch_checker_format}
+                              "scratch": scratch_format, "scratch_checker": scratch_checker_format,
+                              "scratch_copy": scratch_copy_format, "scratch_copy_checker": scratch_copy_checker_format}
 
 # %% ../nbs/02_data.ipynb #f52e25f5
 def random_draw(rng: random.Random) -> WinningNumbers:

@@ -52,7 +52,8 @@ def checker_script(ex: Example, tok: Tokenizer, fmt: str = "checker") -> Script:
     return Script(statistics_prompt(ex, tok, fmt)[0])
 
 SCRIPTS = {"console": console_script, "checker": console_script, "original": original_script,
-           "scratch": console_script, "scratch_checker": console_script}
+           "scratch": console_script, "scratch_checker": console_script, "scratch_copy": console_script,
+           "scratch_copy_checker": console_script}
 
 def without_scratch(text: str) -> str:
     "The dialogue as the person sees it: chapter 08's scratchpad lines (`#...`) removed."
@@ -193,7 +194,7 @@ class Machine:
     def play(self, read: Callable[[], str] = input, write: Callable[[str], None] = print, seed: int | None = None,
              echo: bool = False) -> str | None:
         "One console dialogue on the terminal, as chapter 00's `play` prints it; the dialogue, or `None` if input ended."
-        if self.fmt not in ("console", "scratch"):
+        if self.fmt not in ("console", "scratch", "scratch_copy"):
             raise ValueError(f"only a console model can play; this one was trained on {self.fmt!r}")
         printed, winning = 0, []  # characters of the dialogue written so far; the winning numbers once typed
 

@@ -23,4 +23,8 @@ ABLATION: dict[str, tuple[str, TrainConfig]] = {
                                  variant(format="scratch_checker", win_prob=1.0, forced_ranks=5)),
     "scratch_balanced": ("the console dialogue with the scratchpad, up to 3 forced (marked, no loss) winning tickets "
                          "in half the purchases", variant(format="scratch", win_prob=0.5, forced_ranks=3)),
+    "copy_checker": ("tickets given, a scratchpad that copies each ticket before its count, forced wins as above",
+                     variant(format="scratch_copy_checker", win_prob=0.5, forced_ranks=3)),
+    "copy": ("the console dialogue with the copying scratchpad, forced wins as above",
+             variant(format="scratch_copy", win_prob=0.5, forced_ranks=3)),
 }
