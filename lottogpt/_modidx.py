@@ -228,6 +228,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lottogpt.train._log': ('train.html#_log', 'lottogpt/train.py'),
                                 'lottogpt.train._restore': ('train.html#_restore', 'lottogpt/train.py'),
                                 'lottogpt.train._tensorboard': ('train.html#_tensorboard', 'lottogpt/train.py'),
+                                'lottogpt.train.answer_accuracy': ('train.html#answer_accuracy', 'lottogpt/train.py'),
                                 'lottogpt.train.autocast_dtype': ('train.html#autocast_dtype', 'lottogpt/train.py'),
                                 'lottogpt.train.batches_from': ('train.html#batches_from', 'lottogpt/train.py'),
                                 'lottogpt.train.exact_match': ('train.html#exact_match', 'lottogpt/train.py'),

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
-           'StepBatches', 'batches_from', 'statistics_prompt', 'exact_match', 'validation_loss', 'save_checkpoint',
-           'CheckpointError', 'load_run', 'train', 'LivePlot']
+           'StepBatches', 'batches_from', 'statistics_prompt', 'exact_match', 'answer_accuracy', 'validation_loss',
+           'save_checkpoint', 'CheckpointError', 'load_run', 'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -157,6 +157,24 @@ def exact_match(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = 
     return right / len(examples)
 
 @torch.no_grad()
+def answer_accuracy(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 64) -> float:
+    "Share of the answer's tokens (the statistics, and any scratchpad) predicted right, each given the true text before it."
+    device, right, count = next(model.parameters()).device, 0, 0
+    model.eval()
+    for s in range(0, len(examples), batch_size):
+        pairs = []
+        for ex in examples[s:s + batch_size]:
+            prompt, answer = statistics_prompt(ex, tok, fmt)
+            ids = prompt + tok.encode(answer)
+            pairs.append(training_pair(ids, [False] * len(prompt) + [True] * (len(ids) - len(prompt))))
+        x, y = pad_collate(pairs, tok.pad_id)
+        y = y.to(device)
+        predicted = model(x.to(device)).argmax(-1)
+        scored = y != -100
+        right += int((predicted == y)[scored].sum()); count += int(scored.sum())
+    return right / count
+
+@torch.no_grad()
 def validation_loss(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 64) -> float:
     "Mean cross-entropy per trained token over `examples`."
     device, total, count = next(model.parameters()).device, 0.0, 0
@@ -303,6 +321,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
                 if main:  # one process evaluates and saves; the others wait for its verdict on early stopping
                     record["val_loss"] = validation_loss(model, val, tok, cfg.format)
                     record["exact_match"] = exact_match(model, val, tok, cfg.format)
+                    record["answer_accuracy"] = answer_accuracy(model, val, tok, cfg.format)
                     better = record["exact_match"] > state["best_exact"]
                     state["best_exact"] = max(state["best_exact"], record["exact_match"])
                     state["bad_evals"] = 0 if better else state["bad_evals"] + 1
@@ -347,7 +366,9 @@ class LivePlot:
         self.loss_ax.clear(); self.exact_ax.clear()
         self.loss_ax.plot([r["step"] for r in history], [r["loss"] for r in history], lw=0.7, label="training")
         self.loss_ax.plot([r["step"] for r in evals], [r["val_loss"] for r in evals], "o-", label="validation")
-        self.exact_ax.plot([r["step"] for r in evals], [r["exact_match"] for r in evals], "o-")
+        self.exact_ax.plot([r["step"] for r in evals], [r["exact_match"] for r in evals], "o-", label="exact answers")
+        self.exact_ax.plot([r["step"] for r in evals], [r["answer_accuracy"] for r in evals], "s--", label="answer tokens")
+        self.exact_ax.legend()
         self.loss_ax.set(xlabel="step", ylabel="loss"); self.loss_ax.legend()
-        self.exact_ax.set(xlabel="step", ylabel="exact statistics", ylim=(0, 1))
+        self.exact_ax.set(xlabel="step", ylabel="right", ylim=(0, 1))
         if self.handle is not None: self.handle.update(self.fig)
