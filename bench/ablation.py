@@ -5,13 +5,13 @@ each with chapter 07's metrics on the same test sets; write one table as JSON.
     python bench/ablation.py scratch checker --n 500      # some variants only
 """
 import argparse
-import json
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from reference_runs import environment, train_and_evaluate  # noqa: E402
+from record import environment, save  # noqa: E402
+from reference_runs import train_and_evaluate  # noqa: E402
 
 from lottogpt.data import RUNS  # noqa: E402
 from lottogpt.recipe import ABLATION  # noqa: E402
@@ -41,9 +41,7 @@ def main(argv=None) -> int:
                                      verdicts=e["free_running"]["verdicts"],
                                      fairness_p=e["free_running"]["fairness"].get("matches_p"))
         rows.append(row)
-        if args.out:  # after every variant, so a cut-off run keeps what it measured
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_text(json.dumps({"environment": environment(), "n": args.n, "rows": rows}, indent=1) + "\n")
+        if args.out: save(args.out, {"environment": environment(), "n": args.n, "rows": rows})  # after every variant
     return 0
 
 

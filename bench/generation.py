@@ -5,8 +5,6 @@ same whatever the weights).
     python bench/generation.py --out results/generation-h100.json
 """
 import argparse
-import json
-import platform
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -14,6 +12,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from record import environment, save  # noqa: E402
+
 from lottogpt.machine import generation_speed  # noqa: E402
 from lottogpt.model import GPT  # noqa: E402
 from lottogpt.tokenizer import LottoTokenizer  # noqa: E402
@@ -31,14 +31,10 @@ def main(argv=None) -> int:
     torch.manual_seed(0)
     model = GPT(replace(CONFIGS["base"].model, vocab_size=tok.vocab_size)).to(device).eval()
     speed = generation_speed(model, tok, tuple(args.batch_sizes))
-    env = {"device": torch.cuda.get_device_name() if device.type == "cuda" else platform.processor() or "cpu",
-           "torch": torch.__version__, "python": platform.python_version(), "command": "python " + " ".join(sys.argv)}
     for r in speed: print(f"batch {r['batch']:>5}: {r.get('cache_graph_ms', float('nan')):9.2f} ms per dialogue with the "
                           f"KV cache and CUDA graph, {r['cache_ms']:9.2f} with the cache alone, {r['no_cache_ms']:9.2f} "
                           f"without ({r['cache_speedup']:.1f}x)")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"environment": env, "speed": speed}, indent=1) + "\n")
+    if args.out: save(args.out, {"environment": environment(), "speed": speed})
     return 0
 
 

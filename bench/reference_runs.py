@@ -7,8 +7,6 @@ results/train-NAME-GPU.jsonl (every logged training step).
     python bench/reference_runs.py base original --sets natural stress long --n 5000
 """
 import argparse
-import json
-import platform
 import shutil
 import sys
 import time
@@ -17,6 +15,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from record import environment, save  # noqa: E402
+
 from lottogpt.data import RUNS  # noqa: E402
 from lottogpt.evaluate import evaluate, summary  # noqa: E402
 from lottogpt.model import param_counts  # noqa: E402
@@ -27,11 +27,6 @@ def gpu_tag() -> str:
     if not torch.cuda.is_available(): return "cpu"
     name = torch.cuda.get_device_name()
     return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in name), "gpu")
-
-
-def environment() -> dict:
-    return {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor(),
-            "torch": torch.__version__, "python": platform.python_version(), "command": "python " + " ".join(sys.argv)}
 
 
 def train_and_evaluate(name: str, cfg, run: Path, sets: tuple[str, ...], n: int) -> dict:
@@ -65,7 +60,7 @@ def main(argv=None) -> int:
     for name in args.configs:
         run = RUNS / f"ref-{name}"
         report = train_and_evaluate(name, CONFIGS[name], run, tuple(args.sets), args.n)
-        (args.out / f"eval-{name}-{tag}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+        save(args.out / f"eval-{name}-{tag}.json", report)
         shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")
     return 0
 

@@ -11,8 +11,6 @@ clipping and the fused AdamW update, captured once as a CUDA graph and replayed:
     python bench/throughput.py --shapes nano-6x384 --modes eager graph --steps 50
 """
 import argparse
-import json
-import platform
 import sys
 import time
 import traceback
@@ -22,6 +20,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from record import environment, save  # noqa: E402
+
 from lottogpt.data import held_out_keys  # noqa: E402
 from lottogpt.model import GPT, GPTConfig  # noqa: E402
 from lottogpt.tokenizer import LottoTokenizer  # noqa: E402
@@ -140,11 +140,6 @@ def measure(shape: str, mode: str, steps: int, warmup: int, device: torch.device
     return result
 
 
-def environment(device: torch.device) -> dict:
-    return {"device": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
-            "torch": torch.__version__, "python": platform.python_version(), "command": " ".join(sys.argv)}
-
-
 def table(results: list[dict]) -> str:
     lines = ["| shape | mode | tokens/s | vs nanoGPT | MFU | ms/step | waiting for data | peak memory |",
              "|---|---|---|---|---|---|---|---|"]
@@ -181,11 +176,9 @@ def main(argv=None) -> int:
                 r = {"shape": shape, "mode": mode, "error": f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"}
             results.append(r)
             print(table([r]).splitlines()[-1], flush=True)
-    env = environment(device)
+    env = environment()
     print(f"\n{env['device']}, torch {env['torch']}, Python {env['python']}\n" + table(results))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps({"environment": env, "results": results}, indent=1) + "\n")
+    if args.out: save(args.out, {"environment": env, "results": results})
     return 0
 
 

@@ -36,8 +36,6 @@ class Reading:
     rate: str | None = None                        # the return rate exactly as printed
     problem: str | None = None
 
-_NUMBERS = re.compile(r"\d+(?:,\s?\d+)*")
-
 def _ints(text: str) -> tuple[int, ...]: return tuple(int(n) for n in re.findall(r"\d+", text))
 
 def _ticket(line: str, fmt: str) -> tuple[int, ...] | None:

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import torch
 
-from .data import Example
-from .lotto import (PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, LottoError, WinningNumbers, parse_amount,
-                            parse_bonus, parse_winning)
+from .data import Example, random_draw
+from .lotto import (PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, LottoError, WinningNumbers, buy, dialogue,
+                            parse_amount, parse_bonus, parse_winning)
 from .model import GPT, pick_token
 from .tokenizer import Tokenizer
 from .train import load_run, pick_device, statistics_prompt
@@ -239,8 +239,6 @@ class Machine:
 # %% ../nbs/06_machine.ipynb #aede8b55
 def generation_speed(model: GPT, tok: Tokenizer, batch_sizes: tuple[int, ...] = (1, 16, 256), tickets: int = 20) -> list[dict]:
     "Milliseconds per `tickets`-ticket console dialogue, with and without the KV cache, for each batch size."
-    from lottogpt.data import random_draw
-    from lottogpt.lotto import buy, dialogue
     device, rng = next(model.parameters()).device, random.Random(0)
     draws = [random_draw(rng) for _ in range(max(batch_sizes))]
     length = len(tok.encode(dialogue(buy(tickets * 1000, rng), draws[0]))) + 1
