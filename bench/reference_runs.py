@@ -5,6 +5,7 @@ results/eval-NAME-GPU.json (the report, the training summary, the command and th
 results/train-NAME-GPU.jsonl (every logged training step).
 
     python bench/reference_runs.py base original --sets natural stress long --n 5000
+    python bench/reference_runs.py recipe --calculator --n 1000 --n-long 300   # files named recipe-calculator
 """
 import argparse
 import shutil
@@ -20,7 +21,8 @@ from record import environment, save  # noqa: E402
 from lottogpt.data import RUNS  # noqa: E402
 from lottogpt.evaluate import evaluate, summary  # noqa: E402
 from lottogpt.model import param_counts  # noqa: E402
-from lottogpt.train import CONFIGS, load_run, train  # noqa: E402
+from lottogpt.recipe import CONFIGS  # noqa: E402  (chapter 05's configs and chapter 08's recipe)
+from lottogpt.train import load_run, train  # noqa: E402
 
 
 def gpu_tag() -> str:
@@ -29,15 +31,20 @@ def gpu_tag() -> str:
     return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in name), "gpu")
 
 
-def train_and_evaluate(name: str, cfg, run: Path, sets: tuple[str, ...], n: int) -> dict:
-    "Train `cfg` into `run` from scratch and evaluate it; the report, with the training summary added."
+def train_and_evaluate(name: str, cfg, run: Path, sets: tuple[str, ...], n: int, n_long: int | None = None,
+                       calculator: bool = False) -> dict:
+    "Train `cfg` into `run` from scratch and evaluate it (`n_long` dialogues of `long`); the report and training summary."
     shutil.rmtree(run, ignore_errors=True)
     t = time.perf_counter()
     state = train(cfg, run)
     seconds = time.perf_counter() - t
     model, _, _ = load_run(run)
     t = time.perf_counter()
-    report = evaluate(run, sets, n)
+    short = tuple(s for s in sets if s != "long" or n_long is None)
+    report = evaluate(run, short, n, calculator=calculator)
+    if "long" not in short and "long" in sets:  # long dialogues take several times longer to generate
+        report["sets"]["long"] = evaluate(run, ("long",), n_long, calculator=calculator)["sets"]["long"]
+        report["n_long"] = n_long
     last = state["history"][-1]
     report["training"] = {"config": name, "steps": state["step"], "seconds": seconds,
                           "tokens_per_s": last["tokens_per_s"], "data_wait": last.get("data_wait"),
@@ -53,15 +60,18 @@ def main(argv=None) -> int:
     p.add_argument("configs", nargs="+", choices=list(CONFIGS))
     p.add_argument("--sets", nargs="+", default=["natural", "stress", "long"], choices=["natural", "stress", "long"])
     p.add_argument("--n", type=int, default=5000, help="dialogues per test set (default 5000)")
+    p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
+    p.add_argument("--calculator", action="store_true", help="evaluate with chapter 08's calculator; files get -calculator")
     p.add_argument("--out", type=Path, default=Path("results"), help="folder for the results (default results/)")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     tag = gpu_tag()
     for name in args.configs:
         run = RUNS / f"ref-{name}"
-        report = train_and_evaluate(name, CONFIGS[name], run, tuple(args.sets), args.n)
-        save(args.out / f"eval-{name}-{tag}.json", report)
-        shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")
+        report = train_and_evaluate(name, CONFIGS[name], run, tuple(args.sets), args.n, args.n_long, args.calculator)
+        stem = f"{name}-calculator-{tag}" if args.calculator else f"{name}-{tag}"
+        save(args.out / f"eval-{stem}.json", report)
+        shutil.copy(run / "metrics.jsonl", args.out / f"train-{stem}.jsonl")
     return 0
 
 

@@ -195,11 +195,12 @@ def show_mistake(written: str, truth: str) -> str:
 
 # %% ../nbs/07_evaluate.ipynb #1b6545ed
 def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 1000, seed: int = 0,
-             device: torch.device | str | None = None, machine: Machine | None = None, mistakes: int = 5) -> dict:
-    "Measure the run on each named test set; the report, also written to `RUN/eval.json`."
-    machine = machine or Machine.load(run, device)
+             device: torch.device | str | None = None, machine: Machine | None = None, mistakes: int = 5,
+             calculator: bool = False) -> dict:
+    "Measure the run (with chapter 08's `calculator`, if asked) on each named test set; the report, also in `RUN/eval.json`."
+    machine = machine or Machine.load(run, device, calculator)
     fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
-    report = {"run": str(run), "format": machine.fmt, "n": n, "seed": seed, "sets": {}}
+    report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator, "n": n, "seed": seed, "sets": {}}
     for name in sets:
         examples, entry = make_set(name, n), {}
         if not machine.fmt.endswith("checker"):
@@ -209,7 +210,8 @@ def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 100
             entry["free_running"] = {"verdicts": verdict_shares([v for v, _ in verdicts]),
                                      "wrong_rank": dict(Counter(d for v, d in verdicts if v == "statistics")),
                                      "fairness": fairness(readings),
-                                     "examples": [t for t, (v, _) in zip(texts, verdicts) if v != "correct"][:mistakes]}
+                                     "examples": [t for t, (v, _) in zip(texts, verdicts) if v != "correct"][:mistakes],
+                                     "mistakes": [f"{v}: {d}" for v, d in verdicts if v != "correct"][:20 * mistakes]}
         outputs = [without_scratch(o) for o in machine.check(examples)]
         entry["checker"] = checker_report(outputs, examples, fmt)
         entry["checker"]["mistakes"] = [show_mistake(o, FORMATS[fmt](e)[-1].text) for o, e in zip(outputs, examples)

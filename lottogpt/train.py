@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
-           'StepBatches', 'batches_from', 'statistics_prompt', 'exact_match', 'answer_accuracy', 'validation_loss',
-           'save_checkpoint', 'CheckpointError', 'load_run', 'train', 'LivePlot']
+           'StepBatches', 'random_positions', 'batches_from', 'statistics_prompt', 'exact_match', 'answer_accuracy',
+           'validation_loss', 'save_checkpoint', 'CheckpointError', 'load_run', 'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -54,6 +54,7 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0                # DataLoader workers
     compile: bool = False           # torch.compile the model (off by default: slow to start, needs a compiler on CPU)
+    random_positions: int = 0       # train on sorted random position ids below this (chapter 08; 0: 0, 1, 2, ...)
 
     def __post_init__(self):
         if self.format not in FORMATS: raise ValueError(f"format must be one of {list(FORMATS)}, not {self.format!r}")
@@ -125,6 +126,12 @@ class StepBatches(Dataset):
                                 rank_weights=self.cfg.rank_weights)
             if ex.key() not in self.exclude: pairs.append(training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True))
         return pad_collate(pairs, self.tok.pad_id)
+
+def random_positions(batch: int, length: int, spread: int, device=None) -> torch.Tensor:
+    """Per row, `length` distinct position ids drawn from `range(spread)` and sorted: trained this way, a model meets
+    every distance up to `spread` (randomised positional encodings, Ruoss et al. 2023)."""
+    if spread < length: raise ValueError(f"cannot draw {length} distinct positions below {spread}")
+    return torch.rand(batch, spread, device=device).argsort(-1)[:, :length].sort(-1).values
 
 def batches_from(data: StepBatches, start: int, workers: int = 0, stride: int = 1) -> DataLoader:
     "Micro-batches `start`, `start + stride`, ... of `data`."
@@ -298,7 +305,8 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
                 sync = world == 1 or micro == cfg.grad_accum - 1  # all-reduce gradients only on the last micro-batch
                 with (nullcontext() if sync else wrapped.no_sync()):
                     with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-                        _, loss = forward(x, y, weights=w)
+                        positions = random_positions(*x.shape, cfg.random_positions, device) if cfg.random_positions else None
+                        _, loss = forward(x, y, positions=positions, weights=w)
                     (loss / cfg.grad_accum).backward()
                 window += torch.stack([loss.detach().float() / cfg.grad_accum, (y != -100).sum().float()])
             norm = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
