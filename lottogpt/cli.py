@@ -15,37 +15,81 @@ def _play(args: argparse.Namespace) -> int:
         from lottogpt.lotto import play_command
         return play_command(args.seed)
     from lottogpt.train import CheckpointError
-    try: return _play_model(args.model, args.seed)
+    try: return _play_model(args.model, args.seed, args.calculator)
     except CheckpointError as e:
         print(f"lottogpt play: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt: return 130
 
-def _play_model(run: str, seed: int | None) -> int:
+def _play_model(run: str, seed: int | None, calculator: bool = False) -> int:
     "The model plays one dialogue; then the real program's statistics for the model's own tickets, and the verdict."
-    from lottogpt.evaluate import judge, read_dialogue, show_mistake
-    from lottogpt.lotto import check
     from lottogpt.machine import Machine
-    machine = Machine.load(run)
+    machine = Machine.load(run, calculator=calculator)
     text = machine.play(seed=seed, echo=not sys.stdin.isatty())
     if text is None: return 1
+    _compare_with_program(text)
+    return 0
+
+def _compare_with_program(text: str) -> None:
+    "After a model's dialogue: the real program's statistics for the model's own tickets, and whether they agree."
+    from lottogpt.evaluate import judge, read_dialogue, show_mistake
+    from lottogpt.lotto import check
     reading = read_dialogue(text)
     verdict, detail = judge(reading)
     if verdict in ("format", "ticket_count", "invalid_ticket"):  # no tickets the real program could check
         print(f"\n[the model broke the program's rules ({verdict.replace('_', ' ')}): {detail}]")
-        return 0
+        return
     truth = check(reading.tickets, *reading.draw)
     written = text.split("\n\n")[-1]
     print("\n--- the real program, for the model's tickets ---\n" + truth)
     same = written.strip("\n") == truth
     print("[the model's statistics are exactly the real program's]" if same else
           "[the model's statistics differ (- real program, + model)]\n" + show_mistake(written, truth))
+
+def _buy(args: argparse.Namespace) -> int:
+    "The model as the machine for one purchase: inputs from the options, or typed at the program's prompts."
+    from lottogpt.lotto import PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, LottoError, parse_amount, parse_bonus, parse_winning
+    from lottogpt.machine import Machine, without_scratch
+    from lottogpt.train import CheckpointError
+
+    def value(given: str | None, prompt: str, parse):
+        if given is not None:  # an option: a bad one ends the command, as a bad argument does
+            try: return parse(given)
+            except LottoError as e: print(e, file=sys.stderr); return None
+        print(prompt)
+        while True:  # typed: the program's message and the question again, as the real program does
+            try: text = input()
+            except EOFError: return None
+            try: return parse(text)
+            except LottoError as e: print(f"{e}\n{prompt}")
+
+    if (amount := value(args.money, PROMPT_AMOUNT, parse_amount)) is None: return 2
+    if (winning := value(args.winning, PROMPT_WINNING, parse_winning)) is None: return 2
+    if (draw := value(args.bonus, PROMPT_BONUS, lambda t: parse_bonus(t, winning))) is None: return 2
+    try: machine = Machine.load(args.model, calculator=args.calculator)
+    except CheckpointError as e:
+        print(f"lottogpt buy: {e}", file=sys.stderr)
+        return 2
+    text = without_scratch(machine.dialogues([(amount, draw)], seed=args.seed if args.seed is not None else 0)[0])
+    print(text.rstrip("\n"))
+    _compare_with_program(text)
+    return 0
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from lottogpt.server import load_app
+    from lottogpt.train import CheckpointError
+    try: app = load_app(args.run, max_tickets=args.max_tickets, max_batch=args.max_batch, window_ms=args.window_ms)
+    except CheckpointError as e:
+        print(f"lottogpt serve: {e}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 def _eval(args: argparse.Namespace) -> int:
     from lottogpt.evaluate import evaluate, summary
     from lottogpt.train import CheckpointError
-    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed)
+    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed, calculator=args.calculator)
     except CheckpointError as e:
         print(f"lottogpt eval: {e}", file=sys.stderr)
         return 2
@@ -55,7 +99,8 @@ def _eval(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
     from pathlib import Path
-    from lottogpt.train import CONFIGS, train
+    from lottogpt.recipe import CONFIGS  # the chapter 05 configs and chapter 08's recipe
+    from lottogpt.train import train
     cfg = CONFIGS[args.config]
     overrides = {"max_steps": args.steps, "workers": args.workers, "batch_size": args.batch_size, "grad_accum": args.grad_accum}
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
@@ -84,11 +129,14 @@ def parser() -> argparse.ArgumentParser:
                           description="The lotto program: type an amount, the winning numbers and the bonus number.")
     play.add_argument("--seed", type=int, default=None, help="seed for the ticket machine (default: random)")
     play.add_argument("--model", metavar="RUN", help="let the model trained in run folder RUN be the program")
+    play.add_argument("--calculator", action="store_true", help="with --model: a tool writes the return rate (chapter 08)")
     play.set_defaults(handler=_play)
     train = sub.add_parser("train", help="train a model", description="Train a GPT on lotto dialogues. Ctrl-C saves a "
                            "checkpoint; --resume continues from it exactly.")
-    train.add_argument("--config", choices=["tiny", "small", "base"], default="small",
-                       help="named config: tiny (seconds on a CPU), small (minutes on a CPU), base (one GPU); default small")
+    train.add_argument("--config", choices=["tiny", "small", "base", "original", "recipe"], default="small",
+                       help="named config: tiny (seconds on a CPU), small (minutes on a CPU), base (one GPU), original "
+                            "(the hobby project's replica, chapter 07), recipe (chapter 08's model that counts; one GPU); "
+                            "default small")
     train.add_argument("--out", help="run folder for checkpoints and metrics (default: runs/CONFIG)")
     train.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     train.add_argument("--steps", type=_positive, help="override the config's number of optimizer steps")
@@ -102,10 +150,36 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--set", nargs="+", choices=["natural", "stress", "long"], default=["natural"], help="test sets (default natural)")
     ev.add_argument("--n", type=_positive, default=1000, help="dialogues per set (default 1000)")
     ev.add_argument("--seed", type=int, default=0, help="seed for the tickets the model draws (default 0)")
+    ev.add_argument("--calculator", action="store_true", help="a tool writes the return rate's value (chapter 08)")
     ev.set_defaults(handler=_eval)
+    buy = sub.add_parser("buy", help="the model as the lotto machine for one purchase",
+                         description="The model runs the program for one purchase; each value missing from the options "
+                                     "is asked for at the program's prompt. Then the real program's statistics for the "
+                                     "model's tickets, and whether the model agrees.")
+    buy.add_argument("--model", metavar="RUN", required=True, help="run folder of a trained model, e.g. runs/small")
+    buy.add_argument("--money", metavar="AMOUNT", help="the amount paid, e.g. 8000")
+    buy.add_argument("--winning", metavar="N,N,N,N,N,N", help="the six winning numbers, e.g. 1,2,3,4,5,6")
+    buy.add_argument("--bonus", metavar="N", help="the bonus number, e.g. 7")
+    buy.add_argument("--seed", type=int, help="seed for the tickets the model draws (default 0)")
+    buy.add_argument("--calculator", action="store_true", help="a tool writes the return rate (chapter 08)")
+    buy.set_defaults(handler=_buy)
+    serve = sub.add_parser("serve", help="serve a model over HTTP (FastAPI)",
+                           description="Load a model once and serve POST /lotto, POST /check and GET /health; "
+                                       "OpenAPI docs at /docs. Concurrent requests are batched.")
+    serve.add_argument("--run", required=True, help="run folder of a trained model, e.g. runs/small")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_positive, default=8000, help="port (default 8000)")
+    serve.add_argument("--max-tickets", type=_positive, default=20, help="largest purchase served (default 20)")
+    serve.add_argument("--max-batch", type=_positive, default=64, help="most requests per model call; 1 turns batching off (default 64)")
+    serve.add_argument("--window-ms", type=float, default=5.0, help="how long a request waits for others to join (default 5)")
+    serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    serve.set_defaults(handler=_serve)
     return p
 
 def main(argv: list[str] | None = None) -> int:
     "Entry point of the `lottogpt` console script; returns the exit status."
     args = parser().parse_args(argv)
     return args.handler(args)
+
+# %% ../nbs/cli.ipynb #449bc81e
+if __name__ == "__main__": sys.exit(main())  # `python -m lottogpt.cli`, where the console script is not installed
