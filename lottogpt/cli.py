@@ -75,6 +75,18 @@ def _buy(args: argparse.Namespace) -> int:
     _compare_with_program(text)
     return 0
 
+def _sweep(args: argparse.Namespace) -> int:
+    import json
+    from pathlib import Path
+    import torch
+    from lottogpt.scaling import run_sweep, sweep_points
+    devices = args.devices or ([f"cuda:{i}" for i in range(torch.cuda.device_count())] or ["cpu"])
+    results = run_sweep(sweep_points(), args.out, devices)
+    Path(args.results).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.results).write_text(json.dumps({"devices": devices, "points": results}, indent=1) + "\n")
+    print(f"{len(results)} runs; results in {args.results}")
+    return 0
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
     from lottogpt.server import load_app
@@ -174,6 +186,13 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--window-ms", type=float, default=5.0, help="how long a request waits for others to join (default 5)")
     serve.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     serve.set_defaults(handler=_serve)
+    sweep = sub.add_parser("sweep", help="train the scaling-law sweep (chapter 10)",
+                           description="Train every size and budget of chapter 10's sweep, one run per device at a time; "
+                                       "finished runs are kept, so a stopped sweep resumes where it was.")
+    sweep.add_argument("--out", default="runs/sweep", help="folder for the runs (default runs/sweep)")
+    sweep.add_argument("--results", default="runs/sweep/results.json", help="where to write every run's figures")
+    sweep.add_argument("--devices", nargs="+", help="devices to use, e.g. cuda:0 cuda:1 (default: every GPU, else cpu)")
+    sweep.set_defaults(handler=_sweep)
     return p
 
 def main(argv: list[str] | None = None) -> int:

@@ -320,9 +320,11 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
             window_loss, window_tokens = window.tolist()
             window.zero_()
             tokens += window_tokens
+            state["trained_tokens"] = state.get("trained_tokens", 0) + int(window_tokens)  # kept across --resume
             elapsed = time.perf_counter() - t0
             record = {"step": state["step"], "loss": window_loss / steps / world, "lr": lr_at(state["step"] - 1, cfg),
-                      "grad_norm": float(norm), "tokens_per_s": tokens / elapsed, "data_wait": waited / elapsed}
+                      "grad_norm": float(norm), "tokens_per_s": tokens / elapsed, "data_wait": waited / elapsed,
+                      "trained_tokens": state["trained_tokens"]}
             bar.update(steps); bar.set_postfix(loss=f"{record['loss']:.3f}", tok_s=f"{record['tokens_per_s']:,.0f}")
             stop = False
             if evaluate:
