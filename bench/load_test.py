@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -35,10 +36,10 @@ def measure(run: str, requests: int, concurrency: int, max_batch: int, window_ms
         wait_until_up(base + "/health", server)
         body = {"money": money, "winning": [1, 2, 3, 4, 5, 6], "bonus": 7}
 
-        def one(_) -> tuple[float, int, bool]:
+        def one(_) -> tuple[float, int, str | None]:
             t = time.perf_counter()
             status, answer = post_json(base + "/lotto", body)
-            return time.perf_counter() - t, status, status == 200 and answer.get("verified", False)
+            return time.perf_counter() - t, status, answer.get("verdict")
 
         with ThreadPoolExecutor(concurrency) as pool:
             list(pool.map(one, range(concurrency)))  # warm-up: first calls pay for lazy set-up
@@ -53,7 +54,7 @@ def measure(run: str, requests: int, concurrency: int, max_batch: int, window_ms
     batches = health["batches"]["lotto"]
     return {"max_batch": max_batch, "window_ms": window_ms, "requests": requests, "concurrency": concurrency,
             "requests_per_s": requests / elapsed, "ok": sum(r[1] == 200 for r in results),
-            "verified": sum(r[2] for r in results), "latency_ms": {f"p{q}": percentile(latencies, q) for q in (50, 90, 99)},
+            "verdicts": dict(Counter(r[2] for r in results)), "latency_ms": {f"p{q}": percentile(latencies, q) for q in (50, 90, 99)},
             "mean_batch": batches["requests"] / max(1, batches["runs"]), "device": health["device"]}
 
 

@@ -1,5 +1,6 @@
 """What every benchmark result records beside its figures, and how it is written."""
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -10,7 +11,8 @@ import torch
 def environment() -> dict:
     "The machine, the versions and the command line of this run."
     return {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or "cpu",
-            "torch": torch.__version__, "python": platform.python_version(), "command": "python " + " ".join(sys.argv)}
+            "cpus": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
+            "command": "python " + " ".join(sys.argv)}
 
 
 def save(path: Path, data: dict) -> None:

@@ -6,9 +6,10 @@
 __all__ = ['FIELD_ERRORS', 'MAX_BODY', 'checked_draw', 'checked_amount', 'checked_tickets', 'Batcher', 'Purchase', 'CheckRequest',
            'create_app', 'load_app', 'free_port', 'wait_until_up', 'post_json']
 
-# %% ../nbs/09_serve.ipynb #3f1311f0
+# %% ../nbs/09_serve.ipynb #47b5da25
 import asyncio
 import json
+import random
 import socket
 import time
 import urllib.error
@@ -115,7 +116,8 @@ def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20,
                window_ms: float = 5.0) -> FastAPI:
     "The web service around `machine`: `/lotto`, `/check`, `/health` (and `/docs`)."
     executor = ThreadPoolExecutor(1)  # one thread owns the model
-    lotto_batcher = Batcher(lambda items: machine.dialogues(items), executor, max_batch, window_ms)
+    # fresh tickets every time, as from the real machine: each batch draws from a new seed
+    lotto_batcher = Batcher(lambda items: machine.dialogues(items, seed=random.randrange(2**31)), executor, max_batch, window_ms)
     check_batcher = Batcher(lambda items: [without_scratch(o) for o in machine.check(items)], executor, max_batch, window_ms)
 
     async def lifespan(app: FastAPI):
