@@ -55,11 +55,17 @@ class TrainConfig:
     workers: int = 0                # DataLoader workers
     compile: bool = False           # torch.compile the model (off by default: slow to start, needs a compiler on CPU)
     random_positions: int = 0       # train on sorted random position ids below this (chapter 08; 0: 0, 1, 2, ...)
+    curriculum: tuple[tuple[int, int], ...] = ()  # (until_step, max_tickets) stages of shorter purchases (chapter 08)
 
     def __post_init__(self):
         if self.format not in FORMATS: raise ValueError(f"format must be one of {list(FORMATS)}, not {self.format!r}")
         if self.tokenizer not in TOKENIZERS: raise ValueError(f"tokenizer must be one of {TOKENIZERS}, not {self.tokenizer!r}")
         if self.rank_weights is not None: self.rank_weights = tuple(self.rank_weights)  # JSON gives a list
+        self.curriculum = tuple(tuple(stage) for stage in self.curriculum)
+
+    def max_tickets(self, step: int) -> int:
+        "The longest purchase trained on at `step`: the first curriculum stage not yet over, else 20."
+        return next((most for until, most in self.curriculum if step < until), 20)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -116,14 +122,15 @@ def make_tokenizer(cfg: TrainConfig, n_texts: int = 2000) -> Tokenizer:
 
 class StepBatches(Dataset):
     "Batch `i`: `batch_size` fresh dialogues (inputs, targets, loss weights) drawn from a generator seeded with (seed, i)."
-    def __init__(self, tok: Tokenizer, cfg: TrainConfig, exclude: set):
+    def __init__(self, tok: Tokenizer, cfg: TrainConfig, exclude: set, per_step: int = 1):
         self.tok, self.cfg, self.exclude, self.fmt = tok, cfg, exclude, FORMATS[cfg.format]
+        self.per_step = per_step  # micro-batches per optimizer step, over all processes
     def __len__(self) -> int: return 2**62
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng, pairs = random.Random(f"{self.cfg.seed}:{i}"), []
         while len(pairs) < self.cfg.batch_size:
-            ex = random_example(rng, win_prob=self.cfg.win_prob, forced_ranks=self.cfg.forced_ranks,
-                                rank_weights=self.cfg.rank_weights)
+            ex = random_example(rng, max_tickets=self.cfg.max_tickets(i // self.per_step), win_prob=self.cfg.win_prob,
+                                forced_ranks=self.cfg.forced_ranks, rank_weights=self.cfg.rank_weights)
             if ex.key() not in self.exclude: pairs.append(training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True))
         return pad_collate(pairs, self.tok.pad_id)
 
@@ -288,7 +295,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     wrapped = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
     forward = torch.compile(wrapped) if cfg.compile else wrapped
     val = make_set("val", cfg.eval_examples)
-    data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}))
+    data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}), per_step=cfg.grad_accum * world)
     # rank r takes micro-batches r, r + world, ...: together the ranks see what one process with world x grad_accum would
     batches = iter(batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
     amp, writer = autocast_dtype(device), _tensorboard(run) if main else None
