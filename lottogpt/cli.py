@@ -32,11 +32,11 @@ def _play_model(run: str, seed: int | None, calculator: bool = False) -> int:
 
 def _compare_with_program(text: str) -> None:
     "After a model's dialogue: the real program's statistics for the model's own tickets, and whether they agree."
-    from lottogpt.evaluate import judge, read_dialogue, show_mistake
+    from lottogpt.evaluate import RULES_BROKEN, judge, read_dialogue, show_mistake
     from lottogpt.lotto import check
     reading = read_dialogue(text)
     verdict, detail = judge(reading)
-    if verdict in ("format", "ticket_count", "invalid_ticket"):  # no tickets the real program could check
+    if verdict in RULES_BROKEN:
         print(f"\n[the model broke the program's rules ({verdict.replace('_', ' ')}): {detail}]")
         return
     truth = check(reading.tickets, *reading.draw)

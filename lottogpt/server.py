@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from .data import Example
-from .evaluate import judge, read_dialogue, read_statistics
+from .evaluate import RULES_BROKEN, judge, read_dialogue, read_statistics
 from .lotto import (TICKET_PRICE, Lotto, LottoError, Rank, WinningNumbers, parse_amount, parse_bonus,
                             parse_winning, statistics_block, tally)
 from .machine import Machine, without_scratch
@@ -150,10 +150,9 @@ def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20,
         text = without_scratch(await lotto_batcher.submit((amount, draw)))
         reading = read_dialogue(text)
         verdict, detail = judge(reading)
-        tickets_ok = verdict not in ("format", "ticket_count", "invalid_ticket")
         return {"tickets": [list(t) for t in reading.tickets], "statistics": _counts(reading.counts),
                 "return_rate": reading.rate, "dialogue": text, "verified": verdict == "correct", "verdict": verdict,
-                "detail": detail, "expected": _counts(tally([Lotto(t) for t in reading.tickets], draw)) if tickets_ok else None}
+                "detail": detail, "expected": _counts(tally([Lotto(t) for t in reading.tickets], draw)) if verdict not in RULES_BROKEN else None}
 
     @app.post("/check")
     async def check_tickets(c: CheckRequest) -> dict:

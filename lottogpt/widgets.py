@@ -13,7 +13,7 @@ from IPython.display import display
 import matplotlib.pyplot as plt
 import torch
 
-from .evaluate import judge, read_dialogue
+from .evaluate import RULES_BROKEN, judge, read_dialogue
 from .lotto import Lotto, LottoError, dialogue, parse_amount, parse_bonus, parse_winning
 from .machine import Machine, without_scratch
 
@@ -51,12 +51,13 @@ class LottoWidget(widgets.VBox):
             return
         self.seed += 1  # a new purchase each click, reproducible from the widget's starting seed
         text = without_scratch(self.machine.dialogues([(amount, draw)], seed=self.seed)[0])
-        verdict, detail = judge(read_dialogue(text))
-        if verdict in ("format", "ticket_count", "invalid_ticket"):
+        reading = read_dialogue(text)
+        verdict, detail = judge(reading)
+        if verdict in RULES_BROKEN:
             self.status.value = f"the model broke the program's rules ({verdict.replace('_', ' ')}): {html.escape(detail)}"
             self.result.value = side_by_side(text, "")
             return
-        tickets = [Lotto(t) for t in read_dialogue(text).tickets]
+        tickets = [Lotto(t) for t in reading.tickets]
         self.status.value = "the real program agrees" if verdict == "correct" else f"they differ: {verdict.replace('_', ' ')}"
         self.result.value = side_by_side(text, dialogue(tickets, draw))
 
