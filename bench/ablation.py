@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 from record import environment, save  # noqa: E402
-from reference_runs import train_and_evaluate  # noqa: E402
+from reference_runs import evaluate_reference, train_reference  # noqa: E402
 
 from lottogpt.data import RUNS  # noqa: E402
 from lottogpt.recipe import ABLATION  # noqa: E402
@@ -31,8 +31,10 @@ def main(argv=None) -> int:
         what, cfg = ABLATION[name]
         overrides = {"max_steps": args.steps, "workers": args.workers}
         cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-        report = train_and_evaluate(name, cfg, RUNS / f"ablation-{name}", tuple(args.sets), args.n)
-        row = {"variant": name, "what": what, "config": asdict(cfg), "training": report["training"]}
+        run = RUNS / f"ablation-{name}"
+        training = train_reference(name, cfg, run)
+        report = evaluate_reference(run, tuple(args.sets), args.n)
+        row = {"variant": name, "what": what, "config": asdict(cfg), "training": training}
         for set_name, e in report["sets"].items():
             row[set_name] = {"checker_exact": e["checker"]["exact"], "checker_per_rank": e["checker"]["per_rank"],
                              "checker_by_tickets": e["checker"]["by_tickets"]}

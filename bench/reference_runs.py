@@ -6,8 +6,13 @@ results/train-NAME-GPU.jsonl (every logged training step).
 
     python bench/reference_runs.py base original --sets natural stress long --n 5000
     python bench/reference_runs.py recipe --calculator --n 1000 --n-long 300   # files named recipe-calculator
+    python bench/reference_runs.py recipe --evaluate-only --sets long --n 300 --suffix long   # eval-recipe-long-GPU.json
+
+`--evaluate-only` evaluates runs/ref-NAME as a previous call trained it, so that several evaluations of one run can go
+on at once (each in its own process, each with its own `--suffix`).
 """
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -31,27 +36,33 @@ def gpu_tag() -> str:
     return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in name), "gpu")
 
 
-def train_and_evaluate(name: str, cfg, run: Path, sets: tuple[str, ...], n: int, n_long: int | None = None,
-                       calculator: bool = False) -> dict:
-    "Train `cfg` into `run` from scratch and evaluate it (`n_long` dialogues of `long`); the report and training summary."
+def train_reference(name: str, cfg, run: Path) -> dict:
+    "Train `cfg` into `run` from scratch; the training summary, also kept in RUN/reference.json for `--evaluate-only`."
     shutil.rmtree(run, ignore_errors=True)
     t = time.perf_counter()
     state = train(cfg, run)
     seconds = time.perf_counter() - t
-    model, _, _ = load_run(run)
+    last = state["history"][-1]
+    training = {"config": name, "steps": state["step"], "seconds": seconds, "tokens_per_s": last["tokens_per_s"],
+                "data_wait": last.get("data_wait"), "params": param_counts(load_run(run)[0]),
+                "best_exact_val": state["best_exact"], "environment": environment()}
+    (run / "reference.json").write_text(json.dumps(training, indent=1) + "\n")
+    print(f"{name}: {state['step']} steps in {seconds:.0f}s", flush=True)
+    return training
+
+
+def evaluate_reference(run: Path, sets: tuple[str, ...], n: int, n_long: int | None = None, calculator: bool = False) -> dict:
+    "Evaluate the trained `run` on `sets` (`n_long` dialogues of `long`, which take several times longer to generate)."
     t = time.perf_counter()
     short = tuple(s for s in sets if s != "long" or n_long is None)
     report = evaluate(run, short, n, calculator=calculator)
-    if "long" not in short and "long" in sets:  # long dialogues take several times longer to generate
+    if "long" not in short and "long" in sets:
         report["sets"]["long"] = evaluate(run, ("long",), n_long, calculator=calculator)["sets"]["long"]
         report["n_long"] = n_long
-    last = state["history"][-1]
-    report["training"] = {"config": name, "steps": state["step"], "seconds": seconds,
-                          "tokens_per_s": last["tokens_per_s"], "data_wait": last.get("data_wait"),
-                          "params": param_counts(model), "best_exact_val": state["best_exact"]}
+    report["training"] = json.loads((run / "reference.json").read_text())
     report["evaluation_seconds"] = time.perf_counter() - t
     report["environment"] = environment()
-    print(f"{name}: {state['step']} steps in {seconds:.0f}s\n{summary(report)}", flush=True)
+    print(summary(report), flush=True)
     return report
 
 
@@ -62,16 +73,20 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, default=5000, help="dialogues per test set (default 5000)")
     p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--calculator", action="store_true", help="evaluate with chapter 08's calculator; files get -calculator")
+    p.add_argument("--evaluate-only", action="store_true", help="evaluate runs/ref-NAME as trained before, do not train")
+    p.add_argument("--suffix", help="added to the file names, e.g. long: eval-NAME-long-GPU.json")
     p.add_argument("--out", type=Path, default=Path("results"), help="folder for the results (default results/)")
     args = p.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     tag = gpu_tag()
     for name in args.configs:
         run = RUNS / f"ref-{name}"
-        report = train_and_evaluate(name, CONFIGS[name], run, tuple(args.sets), args.n, args.n_long, args.calculator)
-        stem = f"{name}-calculator-{tag}" if args.calculator else f"{name}-{tag}"
+        if not args.evaluate_only: train_reference(name, CONFIGS[name], run)
+        elif not (run / "reference.json").exists(): p.error(f"{run} has no finished reference training: run without --evaluate-only")
+        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long, args.calculator)
+        stem = "-".join([name] + ["calculator"] * args.calculator + [args.suffix] * bool(args.suffix) + [tag])
         save(args.out / f"eval-{stem}.json", report)
-        shutil.copy(run / "metrics.jsonl", args.out / f"train-{stem}.jsonl")
+        shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")
     return 0
 
 

@@ -10,6 +10,7 @@ __all__ = ['SIZES', 'STEPS', 'SweepPoint', 'sweep_points', 'run_point', 'run_swe
 import json
 import math
 import random
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import torch
 from .model import GPTConfig, param_counts
 from .recipe import MARKED, variant
 from .train import TrainConfig, load_run, train
+from tqdm.auto import tqdm
 
 # %% ../nbs/10_scaling.ipynb #6cc4f67f
 SIZES = [(1, 32), (2, 48), (2, 64), (3, 96), (4, 128), (6, 192), (8, 256)]
@@ -38,7 +40,7 @@ class SweepPoint:
     def config(self) -> TrainConfig:
         model = GPTConfig(n_layer=self.n_layer, n_head=max(1, self.n_embd // 32), n_embd=self.n_embd, positions="rotary")
         return variant(format="marked_checker", model=model, **{**MARKED, "max_steps": self.steps},
-                       batch_size=self.batch_size, eval_every=self.steps, eval_examples=self.eval_examples,
+                       batch_size=self.batch_size, eval_every=self.steps, eval_examples=self.eval_examples, workers=3,
                        warmup_steps=min(100, self.steps // 10))
 
 def sweep_points(sizes=SIZES, steps=STEPS, batch_size: int = 64, eval_examples: int = 256) -> list[SweepPoint]:
@@ -50,29 +52,42 @@ def run_point(point: SweepPoint, root: Path, device: str | None = None) -> dict:
     "Train one point (unless its result exists) and measure it: N, D, C = 6ND, validation loss, checker exact match."
     folder = Path(root) / point.name
     if (folder / "result.json").exists(): return json.loads((folder / "result.json").read_text())
-    cfg = point.config()
+    cfg, started = point.config(), time.perf_counter()
     state = train(cfg, folder, resume=(folder / "state.json").exists(), device=torch.device(device) if device else None,
                   progress=False)
     last = state["history"][-1]  # the run ends with an evaluation (eval_every = steps)
     counts = param_counts(load_run(folder)[0])
     result = {"name": point.name, **asdict(point), "n_params": counts["non_embedding"],
               "n_embedding": counts["total"] - counts["non_embedding"], "tokens": state["trained_tokens"],
-              "val_loss": last["val_loss"], "exact": last["exact_match"]}
+              "val_loss": last["val_loss"], "exact": last["exact_match"], "seconds": time.perf_counter() - started}
     result["compute"] = 6 * result["n_params"] * result["tokens"]
     (folder / "result.json").write_text(json.dumps(result) + "\n")
     return result
 
-def _worker(args) -> list[dict]:
-    points, root, device = args
-    return [run_point(p, root, device) for p in points]
+_slot_device: str | None = None  # the device of this worker process, claimed when the process starts
 
-def run_sweep(points: list[SweepPoint], root: str | Path, devices: list[str] | None = None) -> list[dict]:
-    "Every point's result, in order; with several `devices`, one process per device takes every len(devices)-th point."
-    root, devices = Path(root), devices or [None]
-    if len(devices) == 1: return [run_point(p, root, devices[0]) for p in points]
+def _claim_device(devices) -> None:
+    global _slot_device
+    _slot_device = devices.get()
+
+def _run_in_slot(args) -> str:
+    point, root = args
+    return run_point(point, root, _slot_device)["name"]
+
+def run_sweep(points: list[SweepPoint], root: str | Path, devices: list[str] | None = None, per_device: int = 1,
+              progress: bool = True) -> list[dict]:
+    """Every point's result, in order. With several slots (`devices` x `per_device`), one process per slot takes the
+    next point not yet started, longest first, so that no slot is left with one long run at the end."""
+    root, slots = Path(root), [d for d in devices or [None] for _ in range(per_device)]
+    if len(slots) == 1: return [run_point(p, root, slots[0]) for p in tqdm(points, disable=not progress)]
     import multiprocessing as mp
-    shares = [(points[i::len(devices)], root, d) for i, d in enumerate(devices)]
-    with mp.get_context("spawn").Pool(len(devices)) as pool: pool.map(_worker, shares)
+    ctx = mp.get_context("spawn")  # CUDA cannot be used in a forked process
+    free = ctx.Queue()
+    for slot in slots: free.put(slot)
+    longest_first = sorted(points, key=lambda p: (p.steps, p.n_layer * p.n_embd ** 2), reverse=True)
+    with ctx.Pool(len(slots), initializer=_claim_device, initargs=(free,)) as pool:
+        done = pool.imap_unordered(_run_in_slot, [(p, root) for p in longest_first])
+        for _ in tqdm(done, total=len(points), disable=not progress): pass
     return [run_point(p, root) for p in points]  # all done now: read back in order
 
 # %% ../nbs/10_scaling.ipynb #4487cf4f
