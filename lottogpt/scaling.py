@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 # %% ../nbs/10_scaling.ipynb #6cc4f67f
 SIZES = [(1, 32), (2, 48), (2, 64), (3, 96), (4, 128), (6, 192), (8, 256)]
-STEPS = [250, 500, 1000, 2000]
+STEPS = [200, 400, 800, 1600]
 
 @dataclass(frozen=True)
 class SweepPoint:
@@ -32,7 +32,7 @@ class SweepPoint:
     n_embd: int
     steps: int
     batch_size: int = 64
-    eval_examples: int = 256
+    eval_examples: int = 128
 
     @property
     def name(self) -> str: return f"L{self.n_layer}-d{self.n_embd}-s{self.steps}"
@@ -43,7 +43,7 @@ class SweepPoint:
                        batch_size=self.batch_size, eval_every=self.steps, eval_examples=self.eval_examples, workers=3,
                        warmup_steps=min(100, self.steps // 10))
 
-def sweep_points(sizes=SIZES, steps=STEPS, batch_size: int = 64, eval_examples: int = 256) -> list[SweepPoint]:
+def sweep_points(sizes=SIZES, steps=STEPS, batch_size: int = 64, eval_examples: int = 128) -> list[SweepPoint]:
     "Every size with every number of steps."
     return [SweepPoint(l, d, s, batch_size, eval_examples) for l, d in sizes for s in steps]
 
