@@ -40,7 +40,8 @@ class SweepPoint:
     def config(self) -> TrainConfig:
         model = GPTConfig(n_layer=self.n_layer, n_head=max(1, self.n_embd // 32), n_embd=self.n_embd, positions="rotary")
         return variant(format="marked_checker", model=model, **{**MARKED, "max_steps": self.steps},
-                       batch_size=self.batch_size, eval_every=self.steps, eval_examples=self.eval_examples, workers=3,
+                       batch_size=self.batch_size, eval_every=self.steps, eval_examples=self.eval_examples,
+                       workers=0,  # a sweep's worker processes may not start processes of their own
                        warmup_steps=min(100, self.steps // 10))
 
 def sweep_points(sizes=SIZES, steps=STEPS, batch_size: int = 64, eval_examples: int = 128) -> list[SweepPoint]:
