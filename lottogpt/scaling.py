@@ -22,7 +22,7 @@ from .train import TrainConfig, load_run, train
 from tqdm.auto import tqdm
 
 # %% ../nbs/10_scaling.ipynb #6cc4f67f
-SIZES = [(1, 32), (2, 48), (2, 64), (3, 96), (4, 128), (6, 192), (8, 256)]
+SIZES = [(1, 32), (2, 48), (2, 64), (3, 96), (4, 128), (6, 192)]
 STEPS = [200, 400, 800, 1600]
 
 @dataclass(frozen=True)
