@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: all setup demo test export readme check
+.PHONY: all setup demo test site browser export readme check
 all: setup demo
 
 $(BIN)/lottogpt: pyproject.toml setup.py
@@ -24,7 +24,17 @@ demo: setup
 	printf '8000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --model runs/small --seed 1
 
 test:
-	$(BIN)/nbdev-test --do-print
+	@# Every notebook runs top to bottom (cells flagged slow or cuda skipped) and its outputs become the website in
+	@# runs/site; then the browser test drives JupyterLab and the site in headless Chromium (`make browser` installs it).
+	$(BIN)/python web/build.py --do-print
+	$(BIN)/python -m pytest -q tests
+
+site:
+	$(BIN)/python web/build.py
+
+browser:
+	@# Debian's Chromium (Playwright drives it; it never downloads a browser of its own) and fonts for the Korean text.
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -q chromium chromium-driver fonts-noto-cjk
 
 export:
 	$(BIN)/nbdev-export

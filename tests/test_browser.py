@@ -172,9 +172,14 @@ def test_training_progress_bar_renders_as_a_widget(lab):
         assert page.js_errors == [], page.js_errors
 
 
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args): pass
+
+
 @contextmanager
 def static_server(folder: Path):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(SimpleHTTPRequestHandler, directory=str(folder)))
+    "`folder` served over HTTP on 127.0.0.1 (the site's search loads its index with fetch, which file:// refuses)."
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(folder)))
     Thread(target=server.serve_forever, daemon=True).start()
     try: yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
@@ -190,7 +195,7 @@ def test_website_has_chapters_code_plots_and_search():
         page.goto(f"{url}/index.html")
         expect(page.locator("h1").first).to_contain_text("lottogpt")
         expect(page.locator("input[type=search], .md-search__input").first).to_be_attached()
-        nav = page.locator("nav").first.inner_text()
+        nav = page.locator(".md-nav--primary").first.text_content()
         assert nav.index("00") < nav.index("05") < nav.index("11"), nav  # the chapters, in order
         page.screenshot(path=SHOTS / "site_index.png")
         page.goto(f"{url}/00_lotto/")
