@@ -15,15 +15,15 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
 import torch
 from torch.utils.data import DataLoader, Dataset, IterableDataset, get_worker_info
 
-from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, TICKET_PRICE,
-                            Lotto, Rank, WinningNumbers, buy, statistics_block, tally)
+from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULES,
+                            Lotto, Rank, Rules, WinningNumbers, buy, statistics_block, tally)
 from .tokenizer import Tokenizer
 
 # %% ../nbs/02_data.ipynb #56c2d924
@@ -33,9 +33,10 @@ class Example:
     tickets: tuple[Lotto, ...]
     draw: WinningNumbers
     forced: frozenset[int] = field(default_factory=frozenset)
+    rules: Rules = RULES  # the program's price and prizes (chapter 11 trains on a variant)
 
     @property
-    def amount(self) -> int: return len(self.tickets) * TICKET_PRICE
+    def amount(self) -> int: return len(self.tickets) * self.rules.ticket_price
     def key(self) -> tuple:
         "What makes two examples the same, for keeping splits apart."
         return tuple(t.numbers for t in self.tickets), self.draw.numbers.numbers, self.draw.bonus
@@ -43,11 +44,13 @@ class Example:
 
     def to_dict(self) -> dict:
         return {"tickets": [list(t.numbers) for t in self.tickets], "winning": list(self.draw.numbers.numbers),
-                "bonus": self.draw.bonus, "forced": sorted(self.forced)}
+                "bonus": self.draw.bonus, "forced": sorted(self.forced),
+                **({"rules": asdict(self.rules)} if self.rules != RULES else {})}
     @classmethod
     def from_dict(cls, d: dict) -> "Example":
+        rules = Rules(**{**d["rules"], "prizes": tuple(d["rules"]["prizes"])}) if "rules" in d else RULES
         return cls(tuple(Lotto(t) for t in d["tickets"]), WinningNumbers(Lotto(d["winning"]), d["bonus"]),
-                   frozenset(d.get("forced", ())))
+                   frozenset(d.get("forced", ())), rules)
 
 # %% ../nbs/02_data.ipynb #24942046
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def console_format(ex: Example, checker: bool = False) -> list[Segment]:
             Segment(f"\n\n{len(ex.tickets)}개를 구매했습니다.\n", True), *tickets,
             Segment(f"\n{PROMPT_WINNING}\n", True), Segment(",".join(map(str, ex.draw.numbers)), False),
             Segment(f"\n\n{PROMPT_BONUS}\n", True), Segment(str(ex.draw.bonus), False),
-            Segment(f"\n\n{statistics_block(ex.ranks(), ex.amount)}\n", True)]
+            Segment(f"\n\n{statistics_block(ex.ranks(), ex.amount, ex.rules)}\n", True)]
 
 def checker_format(ex: Example) -> list[Segment]:
     "The console dialogue with the real program's tickets given: the model writes only the statistics."
@@ -127,16 +130,16 @@ def ticket_of_rank(rank: Rank, draw: WinningNumbers, rng: random.Random) -> Lott
     return Lotto(winning + extra + rng.sample(others, NUMBERS_PER_TICKET - rank.matches - len(extra)))
 
 def random_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 20, win_prob: float = 0.0,
-                   forced_ranks: int = 1, rank_weights: Sequence[float] | None = None) -> Example:
+                   forced_ranks: int = 1, rank_weights: Sequence[float] | None = None, rules: Rules = RULES) -> Example:
     """A purchase of `min_tickets`..`max_tickets` random tickets; with probability `win_prob`, `forced_ranks` tickets are
     replaced by winning ones (ranks uniform, or drawn with `rank_weights` from fifth to first) and marked as forced."""
-    tickets = buy(rng.randint(min_tickets, max_tickets) * TICKET_PRICE, rng)
+    tickets = buy(rng.randint(min_tickets, max_tickets) * rules.ticket_price, rng, rules)
     draw, forced = random_draw(rng), set()
     if rng.random() < win_prob:
         for i in rng.sample(range(len(tickets)), min(forced_ranks, len(tickets))):
             rank = rng.choices(list(Rank), rank_weights)[0] if rank_weights else rng.choice(list(Rank))
             tickets[i] = ticket_of_rank(rank, draw, rng); forced.add(i)
-    return Example(tuple(tickets), draw, frozenset(forced))
+    return Example(tuple(tickets), draw, frozenset(forced), rules)
 
 # %% ../nbs/02_data.ipynb #70490cf3
 def stress_example(rng: random.Random, i: int, min_tickets: int = 1, max_tickets: int = 20) -> Example:

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 from .data import (FORMATS, Example, encode_example, held_out_keys, make_set, pad_collate, random_example,
                            training_pair)
+from .lotto import RULE_SETS
 from .model import GPT, GPTConfig, generate
 from .tokenizer import BPETokenizer, CharTokenizer, LottoTokenizer, Tokenizer, load_tokenizer
 
@@ -36,6 +37,7 @@ class TrainConfig:
     model: GPTConfig = field(default_factory=GPTConfig)
     format: str = "console"         # a key of lottogpt.data.FORMATS
     tokenizer: str = "lotto"        # one of TOKENIZERS
+    rules: str = "mission"          # a key of lottogpt.lotto.RULE_SETS: the program's price and prizes (chapter 11)
     win_prob: float = 0.0           # share of purchases given forced winning tickets (see chapter 02)
     forced_ranks: int = 1           # how many tickets such a purchase gets forced (at most)
     rank_weights: tuple[float, ...] | None = None  # how the forced rank is drawn, fifth to first (None: uniform)
@@ -60,6 +62,7 @@ class TrainConfig:
     def __post_init__(self):
         if self.format not in FORMATS: raise ValueError(f"format must be one of {list(FORMATS)}, not {self.format!r}")
         if self.tokenizer not in TOKENIZERS: raise ValueError(f"tokenizer must be one of {TOKENIZERS}, not {self.tokenizer!r}")
+        if self.rules not in RULE_SETS: raise ValueError(f"rules must be one of {list(RULE_SETS)}, not {self.rules!r}")
         if self.rank_weights is not None: self.rank_weights = tuple(self.rank_weights)  # JSON gives a list
         self.curriculum = tuple(tuple(stage) for stage in self.curriculum)
 
@@ -130,7 +133,8 @@ class StepBatches(Dataset):
         rng, pairs = random.Random(f"{self.cfg.seed}:{i}"), []
         while len(pairs) < self.cfg.batch_size:
             ex = random_example(rng, max_tickets=self.cfg.max_tickets(i // self.per_step), win_prob=self.cfg.win_prob,
-                                forced_ranks=self.cfg.forced_ranks, rank_weights=self.cfg.rank_weights)
+                                forced_ranks=self.cfg.forced_ranks, rank_weights=self.cfg.rank_weights,
+                                rules=RULE_SETS[self.cfg.rules])
             if ex.key() not in self.exclude: pairs.append(training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True))
         return pad_collate(pairs, self.tok.pad_id)
 
@@ -294,7 +298,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
         state = _restore(run, opt)
     wrapped = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None) if world > 1 else model
     forward = torch.compile(wrapped) if cfg.compile else wrapped
-    val = make_set("val", cfg.eval_examples)
+    val = [replace(ex, rules=RULE_SETS[cfg.rules]) for ex in make_set("val", cfg.eval_examples)]
     data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}), per_step=cfg.grad_accum * world)
     # rank r takes micro-batches r, r + world, ...: together the ranks see what one process with world x grad_accum would
     batches = iter(batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
