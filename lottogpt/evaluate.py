@@ -14,14 +14,14 @@ import math
 import random
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
 
 from .data import FORMATS, Example, make_set, original_statistics
-from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, TICKET_PRICE,
-                            Lotto, Rank, WinningNumbers, dialogue, statistics_block, tally)
+from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULES,
+                            TICKET_PRICE, Lotto, Rank, Rules, WinningNumbers, dialogue, statistics_block, tally)
 from .machine import Machine, without_scratch
 
 # %% ../nbs/07_evaluate.ipynb #4d7e5906
@@ -43,14 +43,15 @@ def _ticket(line: str, fmt: str) -> tuple[int, ...] | None:
     m = re.fullmatch(r"\[(\d+(?:" + sep + r"\d+)*)\]", line)
     return tuple(int(n) for n in m.group(1).split(sep)) if m else None
 
-def _statistics_lines(fmt: str) -> list[re.Pattern]:
+def _statistics_lines(fmt: str, rules: Rules) -> list[tuple[Rank, re.Pattern]]:
     if fmt == "console":
-        return [re.compile(re.escape(f"{r.label} - ") + r"(\d+)개") for r in Rank]
-    return [re.compile(re.escape(f"{r.matches}개{'보너스' if r.needs_bonus else ''}일치 ({r.prize}원) = ") + r"(\d+)") for r in Rank]
+        return [(r, re.compile(re.escape(f"{rules.label(r)} - ") + r"(\d+)개")) for r in rules.order()]
+    return [(r, re.compile(re.escape(f"{r.matches}개{'보너스' if r.needs_bonus else ''}일치 ({r.prize}원) = ") + r"(\d+)"))
+            for r in Rank]
 
 _RATE = {"console": re.compile(r"총 수익률은 ([0-9,]+\.[0-9])%입니다\."), "original": re.compile(r"수익률=([0-9]+\.[0-9])%")}
 
-def read_statistics(text: str, fmt: str = "console") -> tuple[dict[Rank, int] | None, str | None, str | None]:
+def read_statistics(text: str, fmt: str = "console", rules: Rules = RULES) -> tuple[dict[Rank, int] | None, str | None, str | None]:
     "The counts and the printed return rate of a statistics block; and the problem, if it cannot be read."
     lines = [l for l in text.strip("\n").split("\n")]
     if fmt == "console":
@@ -58,7 +59,7 @@ def read_statistics(text: str, fmt: str = "console") -> tuple[dict[Rank, int] | 
         lines = lines[2:]
     if len(lines) != len(Rank) + 1: return None, None, f"{len(lines)} statistics lines instead of {len(Rank) + 1}"
     counts = {}
-    for rank, pattern, line in zip(Rank, _statistics_lines(fmt), lines):
+    for (rank, pattern), line in zip(_statistics_lines(fmt, rules), lines):
         m = pattern.fullmatch(line)
         if not m: return None, None, f"unreadable statistics line {line!r}"
         counts[rank] = int(m.group(1))
@@ -70,7 +71,7 @@ _CONSOLE = re.compile(re.escape(PROMPT_AMOUNT) + r"\n(\d+)\n\n(\d+)개를 구매
                       + r"\n([0-9,]+)\n\n" + re.escape(PROMPT_BONUS) + r"\n(\d+)\n\n(.*)", re.DOTALL)
 _ORIGINAL = re.compile(r"money=(\d+)\nwinning=([0-9,]+)\nbonus=(\d+)\n###\n티켓수=(\d+)\n구매번호:\n(.*?)\n(3개일치.*)", re.DOTALL)
 
-def read_dialogue(text: str, fmt: str = "console") -> Reading:
+def read_dialogue(text: str, fmt: str = "console", rules: Rules = RULES) -> Reading:
     "Read a whole dialogue in `fmt` (`console` or `original`); never raises."
     try:
         m = (_CONSOLE if fmt == "console" else _ORIGINAL).fullmatch(text.rstrip("\n"))
@@ -82,7 +83,7 @@ def read_dialogue(text: str, fmt: str = "console") -> Reading:
             ticket = _ticket(line, fmt)
             if ticket is None: r.problem = f"unreadable ticket line {line!r}"; return r
             r.tickets.append(ticket)
-        r.counts, r.rate, r.problem = read_statistics(stats, fmt)
+        r.counts, r.rate, r.problem = read_statistics(stats, fmt, rules)
         return r
     except Exception as e:  # a reader must survive any text; report what broke instead
         return Reading(problem=f"reader error: {type(e).__name__}: {e}")
@@ -91,9 +92,9 @@ def read_dialogue(text: str, fmt: str = "console") -> Reading:
 VERDICTS = ("format", "ticket_count", "invalid_ticket", "statistics", "return_rate", "correct")
 RULES_BROKEN = VERDICTS[:3]  # verdicts that leave no tickets the real program could check
 
-def printed_rate(counts: dict[Rank, int], amount: int, fmt: str = "console") -> str:
+def printed_rate(counts: dict[Rank, int], amount: int, fmt: str = "console", rules: Rules = RULES) -> str:
     "The return rate as the program in `fmt` prints it for these counts."
-    block = statistics_block(counts, amount) if fmt == "console" else original_statistics(counts, amount)
+    block = statistics_block(counts, amount, rules) if fmt == "console" else original_statistics(counts, amount)
     return _RATE[fmt].search(block).group(1)
 
 def invalid(ticket: tuple[int, ...]) -> str | None:
@@ -104,10 +105,10 @@ def invalid(ticket: tuple[int, ...]) -> str | None:
     if list(ticket) != sorted(ticket): return "numbers out of order"
     return None
 
-def judge(r: Reading, fmt: str = "console", truth: dict[Rank, int] | None = None) -> tuple[str, str]:
+def judge(r: Reading, fmt: str = "console", truth: dict[Rank, int] | None = None, rules: Rules = RULES) -> tuple[str, str]:
     "The verdict on a reading (one of `VERDICTS`) and a detail."
     if r.problem and r.counts is None: return "format", r.problem
-    if r.count != r.amount // TICKET_PRICE: return "ticket_count", f"{r.count} tickets announced for {r.amount}"
+    if r.count != r.amount // rules.ticket_price: return "ticket_count", f"{r.count} tickets announced for {r.amount}"
     if len(r.tickets) != r.count: return "ticket_count", f"{len(r.tickets)} tickets printed, {r.count} announced"
     for t in r.tickets:
         if why := invalid(t): return "invalid_ticket", f"{list(t)}: {why}"
@@ -115,7 +116,7 @@ def judge(r: Reading, fmt: str = "console", truth: dict[Rank, int] | None = None
         truth = tally([Lotto(t) for t in r.tickets], WinningNumbers(Lotto(r.draw[0]), r.draw[1]))
     for rank in Rank:
         if r.counts[rank] != truth[rank]: return "statistics", rank.name
-    if r.rate != printed_rate(r.counts, r.amount, fmt): return "return_rate", f"{r.rate} printed"
+    if r.rate != printed_rate(r.counts, r.amount, fmt, rules): return "return_rate", f"{r.rate} printed"
     return "correct", ""
 
 # %% ../nbs/07_evaluate.ipynb #40c21cd8
@@ -135,13 +136,13 @@ def checker_report(outputs: list[str], examples: list[Example], fmt: str = "cons
         right = out == truth_text
         exact += right
         size = by_size.setdefault(len(ex.tickets), [0, 0]); size[0] += right; size[1] += 1
-        counts, rate, problem = read_statistics(out, fmt)
+        counts, rate, problem = read_statistics(out, fmt, ex.rules)
         if counts is None: verdicts.append("format"); continue
         for rank in Rank:
             per_rank[rank.name] += counts[rank] == truth[rank]
             confusion[rank.name][f"{truth[rank]}->{counts[rank]}"] += 1
         if any(counts[r] != truth[r] for r in Rank): verdicts.append("statistics")
-        elif rate != printed_rate(truth, ex.amount, fmt): verdicts.append("return_rate")
+        elif rate != printed_rate(truth, ex.amount, fmt, ex.rules): verdicts.append("return_rate")
         else: verdicts.append("correct" if right else "format")
     n = len(examples)
     return {"n": n, "exact": exact / n, "per_rank": {k: v / n for k, v in per_rank.items()},
@@ -203,11 +204,11 @@ def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 100
     fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
     report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator, "n": n, "seed": seed, "sets": {}}
     for name in sets:
-        examples, entry = make_set(name, n), {}
+        examples, entry = [replace(e, rules=machine.rules) for e in make_set(name, n)], {}
         if not machine.fmt.endswith("checker"):
             texts = [without_scratch(t) for t in machine.dialogues([(e.amount, e.draw) for e in examples], seed=seed)]
-            readings = [read_dialogue(t, fmt) for t in texts]
-            verdicts = [judge(r, fmt) for r in readings]
+            readings = [read_dialogue(t, fmt, machine.rules) for t in texts]
+            verdicts = [judge(r, fmt, rules=machine.rules) for r in readings]
             entry["free_running"] = {"verdicts": verdict_shares([v for v, _ in verdicts]),
                                      "wrong_rank": dict(Counter(d for v, d in verdicts if v == "statistics")),
                                      "fairness": fairness(readings),

@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 
 from .data import FORMATS, Example, random_draw
-from .lotto import (PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, LottoError, Rank, WinningNumbers, buy,
-                            dialogue, parse_amount, parse_bonus, parse_winning, return_rate)
+from .lotto import (PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULE_SETS, RULES, LottoError, Rank, Rules,
+                            WinningNumbers, buy, dialogue, parse_amount, parse_bonus, parse_winning, return_rate)
 from .model import GPT, pick_token
 from .tokenizer import Tokenizer
 from .train import load_run, pick_device, statistics_prompt
@@ -57,17 +57,18 @@ SCRIPTS = {name: original_script if name == "original" else console_script for n
 
 RATE_QUESTION = "총 수익률은 "
 
-def calculator(text: str, tok: Tokenizer) -> list[int]:
+def calculator(text: str, tok: Tokenizer, rules: Rules = RULES) -> list[int]:
     """A tool for chapter 08: the return rate, computed from the amount and the counts the model wrote in `text`, as
     the real program prints it. Nothing (the model goes on alone) if `text` has no amount or not five counts."""
     amount = re.search(rf"{re.escape(PROMPT_AMOUNT)}\n(\d+)", text)
     counts = re.findall(r" - (\d+)개\n", text.rsplit("당첨 통계", 1)[-1])
     if not amount or "당첨 통계" not in text or len(counts) != len(Rank): return []
-    return tok.encode(f"{return_rate(dict(zip(Rank, map(int, counts))), int(amount.group(1))):,.1f}%입니다.")
+    rate = return_rate(dict(zip(rules.order(), map(int, counts))), int(amount.group(1)), rules)
+    return tok.encode(f"{rate:,.1f}%입니다.")
 
-def with_calculator(script: Script, tok: Tokenizer) -> Script:
+def with_calculator(script: Script, tok: Tokenizer, rules: Rules = RULES) -> Script:
     "`script` with the calculator answering the return rate."
-    return Script(script.opening, [*script.turns, Turn(RATE_QUESTION, lambda text: calculator(text, tok), tool=True)])
+    return Script(script.opening, [*script.turns, Turn(RATE_QUESTION, lambda text: calculator(text, tok, rules), tool=True)])
 
 def without_scratch(text: str) -> str:
     "The dialogue as the person sees it: chapter 08's scratchpad lines (`#...`) removed."
@@ -181,19 +182,20 @@ _GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
 
 # %% ../nbs/06_machine.ipynb #c360715d
 class Machine:
-    "A trained model run as the lotto program; with `calculator`, chapter 08's tool writes the return rate's value."
-    def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False):
+    """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
+    tool writes the return rate's value."""
+    def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if calculator and fmt == "original": raise ValueError("the calculator reads the console format's statistics")
-        self.model, self.tok, self.fmt, self.calculator = model, tok, fmt, calculator
+        self.model, self.tok, self.fmt, self.calculator, self.rules = model, tok, fmt, calculator, rules
 
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False) -> "Machine":
         model, tok, cfg = load_run(run, device or pick_device())
-        return cls(model, tok, cfg.format, calculator)
+        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules])
 
     def _tools(self, script: Script) -> Script:
-        return with_calculator(script, self.tok) if self.calculator else script
+        return with_calculator(script, self.tok, self.rules) if self.calculator else script
 
     def dialogues(self, purchases: list[tuple[int, WinningNumbers]], seed: int = 0, **kw) -> list[str]:
         "Free-running dialogues, one per (amount, draw): the model draws the tickets."
