@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
            'StepBatches', 'random_positions', 'batches_from', 'statistics_prompt', 'exact_match', 'answer_accuracy',
-           'validation_loss', 'save_checkpoint', 'CheckpointError', 'load_run', 'train', 'LivePlot']
+           'validation_loss', 'save_checkpoint', 'CheckpointError', 'load_run', 'start_from', 'train_only_top', 'train',
+           'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -58,6 +59,8 @@ class TrainConfig:
     compile: bool = False           # torch.compile the model (off by default: slow to start, needs a compiler on CPU)
     random_positions: int = 0       # train on sorted random position ids below this (chapter 08; 0: 0, 1, 2, ...)
     curriculum: tuple[tuple[int, int], ...] = ()  # (until_step, max_tickets) stages of shorter purchases (chapter 08)
+    init_from: str = ""             # a run folder: start from its weights and tokenizer (fine-tuning, chapter 11)
+    train_blocks: int = -1          # train only the top k blocks, the final norm and the head (-1: everything)
 
     def __post_init__(self):
         if self.format not in FORMATS: raise ValueError(f"format must be one of {list(FORMATS)}, not {self.format!r}")
@@ -278,6 +281,20 @@ def _distributed(device: torch.device | None) -> tuple[int, int, torch.device]:
     if not dist.is_initialized(): dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return dist.get_rank(), world, device
 
+def start_from(model: GPT, source: str | Path, device: torch.device) -> None:
+    "Load the weights of the run in `source` into `model`, which must have the same shape."
+    saved = TrainConfig.from_dict(json.loads((Path(source) / "config.json").read_text())).model
+    if replace(saved, dropout=model.cfg.dropout) != replace(model.cfg, vocab_size=saved.vocab_size, dropout=model.cfg.dropout):
+        raise ValueError(f"{source} holds a model of another shape ({saved}); fine-tune with its model config")
+    load_model(model, str(Path(source) / "model.safetensors"), device=str(device))
+
+def train_only_top(model: GPT, k: int) -> None:
+    """Freeze everything but the top `k` blocks, the final norm and the output layer. With tied embeddings the output
+    layer *is* the token embedding, so it trains too."""
+    for p in model.parameters(): p.requires_grad_(False)
+    for part in [*model.blocks[len(model.blocks) - k:], model.norm, model.head]:
+        for p in part.parameters(): p.requires_grad_(True)
+
 def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch.device | None = None,
           on_eval=None, progress: bool = True) -> dict:
     "Train a model as `cfg` says, checkpointing into `run`; returns the history of metrics."
@@ -289,8 +306,12 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     torch.manual_seed(cfg.seed); random.seed(cfg.seed)
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     resuming = resume and (run / "state.json").exists()
-    tok = load_tokenizer(run / "tokenizer.json") if resuming else make_tokenizer(cfg)
+    if resuming: tok = load_tokenizer(run / "tokenizer.json")
+    elif cfg.init_from: tok = load_tokenizer(Path(cfg.init_from) / "tokenizer.json")
+    else: tok = make_tokenizer(cfg)
     model = GPT(replace(cfg.model, vocab_size=tok.vocab_size)).to(device)
+    if cfg.init_from and not resuming: start_from(model, cfg.init_from, device)
+    if cfg.train_blocks >= 0: train_only_top(model, cfg.train_blocks)
     opt = make_optimizer(model, cfg, device)
     state = {"step": 0, "history": [], "best_exact": -1.0, "bad_evals": 0}
     if resuming:
