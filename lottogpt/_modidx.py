@@ -270,6 +270,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lottogpt.train.StepBatches.__getitem__': ('train.html#stepbatches.__getitem__', 'lottogpt/train.py'),
                                 'lottogpt.train.StepBatches.__init__': ('train.html#stepbatches.__init__', 'lottogpt/train.py'),
                                 'lottogpt.train.StepBatches.__len__': ('train.html#stepbatches.__len__', 'lottogpt/train.py'),
+                                'lottogpt.train.StepBatches._example': ('train.html#stepbatches._example', 'lottogpt/train.py'),
                                 'lottogpt.train.TrainConfig': ('train.html#trainconfig', 'lottogpt/train.py'),
                                 'lottogpt.train.TrainConfig.__post_init__': ('train.html#trainconfig.__post_init__', 'lottogpt/train.py'),
                                 'lottogpt.train.TrainConfig.from_dict': ('train.html#trainconfig.from_dict', 'lottogpt/train.py'),

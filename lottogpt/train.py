@@ -61,6 +61,7 @@ class TrainConfig:
     curriculum: tuple[tuple[int, int], ...] = ()  # (until_step, max_tickets) stages of shorter purchases (chapter 08)
     init_from: str = ""             # a run folder: start from its weights and tokenizer (fine-tuning, chapter 11)
     train_blocks: int = -1          # train only the top k blocks, the final norm and the head (-1: everything)
+    pool: int = 0                   # train on a fixed set of this many dialogues (0: fresh dialogues every step)
 
     def __post_init__(self):
         if self.format not in FORMATS: raise ValueError(f"format must be one of {list(FORMATS)}, not {self.format!r}")
@@ -127,19 +128,25 @@ def make_tokenizer(cfg: TrainConfig, n_texts: int = 2000) -> Tokenizer:
     return CharTokenizer.train(texts) if cfg.tokenizer == "char" else BPETokenizer.train(texts, vocab_size=512)
 
 class StepBatches(Dataset):
-    "Batch `i`: `batch_size` fresh dialogues (inputs, targets, loss weights) drawn from a generator seeded with (seed, i)."
+    """Batch `i`: `batch_size` dialogues (inputs, targets, loss weights) drawn with a generator seeded with (seed, i):
+    fresh ones, or with `cfg.pool`, picked from that many dialogues drawn once (fine-tuning on a fixed budget)."""
     def __init__(self, tok: Tokenizer, cfg: TrainConfig, exclude: set, per_step: int = 1):
         self.tok, self.cfg, self.exclude, self.fmt = tok, cfg, exclude, FORMATS[cfg.format]
         self.per_step = per_step  # micro-batches per optimizer step, over all processes
+        rng = random.Random(f"{cfg.seed}:pool")
+        self.pool = [self._example(rng, cfg.max_tickets(0)) for _ in range(cfg.pool)]
     def __len__(self) -> int: return 2**62
+    def _example(self, rng: random.Random, max_tickets: int) -> Example:
+        while True:
+            ex = random_example(rng, max_tickets=max_tickets, win_prob=self.cfg.win_prob, forced_ranks=self.cfg.forced_ranks,
+                                rank_weights=self.cfg.rank_weights, rules=RULE_SETS[self.cfg.rules])
+            if ex.key() not in self.exclude: return ex
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        rng, pairs = random.Random(f"{self.cfg.seed}:{i}"), []
-        while len(pairs) < self.cfg.batch_size:
-            ex = random_example(rng, max_tickets=self.cfg.max_tickets(i // self.per_step), win_prob=self.cfg.win_prob,
-                                forced_ranks=self.cfg.forced_ranks, rank_weights=self.cfg.rank_weights,
-                                rules=RULE_SETS[self.cfg.rules])
-            if ex.key() not in self.exclude: pairs.append(training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True))
-        return pad_collate(pairs, self.tok.pad_id)
+        rng = random.Random(f"{self.cfg.seed}:{i}")
+        examples = (rng.choices(self.pool, k=self.cfg.batch_size) if self.pool else
+                    [self._example(rng, self.cfg.max_tickets(i // self.per_step)) for _ in range(self.cfg.batch_size)])
+        return pad_collate([training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True) for ex in examples],
+                           self.tok.pad_id)
 
 def random_positions(batch: int, length: int, spread: int, device=None) -> torch.Tensor:
     """Per row, `length` distinct position ids drawn from `range(spread)` and sorted: trained this way, a model meets
