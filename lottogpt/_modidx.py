@@ -273,6 +273,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lottogpt.train.StepBatches._example': ('train.html#stepbatches._example', 'lottogpt/train.py'),
                                 'lottogpt.train.TrainConfig': ('train.html#trainconfig', 'lottogpt/train.py'),
                                 'lottogpt.train.TrainConfig.__post_init__': ('train.html#trainconfig.__post_init__', 'lottogpt/train.py'),
+                                'lottogpt.train.TrainConfig.blocks_trained': ('train.html#trainconfig.blocks_trained', 'lottogpt/train.py'),
                                 'lottogpt.train.TrainConfig.from_dict': ('train.html#trainconfig.from_dict', 'lottogpt/train.py'),
                                 'lottogpt.train.TrainConfig.max_tickets': ('train.html#trainconfig.max_tickets', 'lottogpt/train.py'),
                                 'lottogpt.train._atomic': ('train.html#_atomic', 'lottogpt/train.py'),

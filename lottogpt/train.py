@@ -62,6 +62,7 @@ class TrainConfig:
     init_from: str = ""             # a run folder: start from its weights and tokenizer (fine-tuning, chapter 11)
     train_blocks: int = -1          # train only the top k blocks, the final norm and the head (-1: everything)
     pool: int = 0                   # train on a fixed set of this many dialogues (0: fresh dialogues every step)
+    unfreeze_every: int = 0         # with train_blocks: one more block trains after every this many steps (0: never)
 
     def __post_init__(self):
         if self.format not in FORMATS: raise ValueError(f"format must be one of {list(FORMATS)}, not {self.format!r}")
@@ -73,6 +74,11 @@ class TrainConfig:
     def max_tickets(self, step: int) -> int:
         "The longest purchase trained on at `step`: the first curriculum stage not yet over, else 20."
         return next((most for until, most in self.curriculum if step < until), 20)
+
+    def blocks_trained(self, step: int) -> int:
+        "How many top blocks train at `step` (-1: all): `train_blocks`, one more every `unfreeze_every` steps."
+        if self.train_blocks < 0 or not self.unfreeze_every: return self.train_blocks
+        return min(self.model.n_layer, self.train_blocks + step // self.unfreeze_every)
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -318,7 +324,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     else: tok = make_tokenizer(cfg)
     model = GPT(replace(cfg.model, vocab_size=tok.vocab_size)).to(device)
     if cfg.init_from and not resuming: start_from(model, cfg.init_from, device)
-    if cfg.train_blocks >= 0: train_only_top(model, cfg.train_blocks)
+    if cfg.unfreeze_every and world > 1: raise ValueError("gradual unfreezing runs in one process (DDP fixes the trained set)")
     opt = make_optimizer(model, cfg, device)
     state = {"step": 0, "history": [], "best_exact": -1.0, "bad_evals": 0}
     if resuming:
@@ -337,6 +343,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     try:
         while state["step"] < cfg.max_steps:
             model.train()
+            if cfg.train_blocks >= 0: train_only_top(model, cfg.blocks_trained(state["step"]))
             for micro in range(cfg.grad_accum):
                 asked = time.perf_counter()
                 x, y, w = (t.to(device, non_blocking=True) for t in next(batches))
