@@ -16,7 +16,8 @@ import time
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from lottogpt.data import Segment, console_format, encode_example, pad_collate, random_example, scratch_code, training_pair
+from lottogpt.data import (Segment, console_format, encode_example, number_mark, pad_collate, random_example, scratch_code,
+                           training_pair)
 from lottogpt.model import GPT, GPTConfig
 from lottogpt.tokenizer import LottoTokenizer
 
@@ -37,9 +38,8 @@ a = p.parse_args()
 tok = LottoTokenizer(max_number=127 if a.tags else 45)
 
 def fmt(ex, checker=True):
-    W, b = set(ex.draw.numbers), ex.draw.bonus
     tag = (lambda i: f"#{i + 1}\n") if a.tags else (lambda i: "")
-    lines = "".join("\n#" + (f"{i + 1} " if a.tags else "") + " ".join(f"{n}{':' if n in W else ('보' if n == b else '.')}" for n in t)
+    lines = "".join("\n#" + (f"{i + 1} " if a.tags else "") + " ".join(f"{n}{number_mark(n, ex.draw)}" for n in t)
                     + "=" + scratch_code(t, ex.draw) for i, t in enumerate(ex.tickets))
     d = console_format(ex, checker)
     tickets = [Segment(tag(i) + s.text, s.loss) for i, s in enumerate(d[3:3 + len(ex.tickets)])]

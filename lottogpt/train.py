@@ -295,11 +295,11 @@ def _distributed(device: torch.device | None) -> tuple[int, int, torch.device]:
     return dist.get_rank(), world, device
 
 def start_from(model: GPT, source: str | Path, device: torch.device) -> None:
-    "Load the weights of the run in `source` into `model`, which must have the same shape."
-    saved = TrainConfig.from_dict(json.loads((Path(source) / "config.json").read_text())).model
-    if replace(saved, dropout=model.cfg.dropout) != replace(model.cfg, vocab_size=saved.vocab_size, dropout=model.cfg.dropout):
-        raise ValueError(f"{source} holds a model of another shape ({saved}); fine-tune with its model config")
-    load_model(model, str(Path(source) / "model.safetensors"), device=str(device))
+    "Copy the weights of the run in `source` into `model`, which must have the same shape."
+    trained = load_run(source, device)[0].state_dict()
+    if {k: v.shape for k, v in trained.items()} != {k: v.shape for k, v in model.state_dict().items()}:
+        raise ValueError(f"{source} holds a model of another shape; fine-tune with its model config")
+    model.load_state_dict(trained)
 
 def train_only_top(model: GPT, k: int) -> None:
     """Freeze everything but the top `k` blocks, the final norm and the output layer. With tied embeddings the output

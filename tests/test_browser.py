@@ -11,11 +11,8 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -26,16 +23,12 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from lottogpt.server import free_port, wait_until_up
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "runs" / "browser"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; a browser download at test time is not possible here
 CELLS_DONE_S = 300  # the longest a notebook's cells may take in the browser
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
@@ -49,15 +42,8 @@ def jupyterlab(root: Path):
     server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "MPLBACKEND": ""})
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start; see {SHOTS / 'jupyterlab.log'}")
-                time.sleep(0.5)
+        try: wait_until_up(f"{url}/api/status?token={token}", server)
+        except (RuntimeError, TimeoutError) as e: raise RuntimeError(f"JupyterLab did not start ({e}); see {SHOTS / 'jupyterlab.log'}")
         yield url, token
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # the server and the kernels it started
