@@ -4,14 +4,14 @@
 
 # %% auto #0
 __all__ = ['SIZES', 'STEPS', 'SweepPoint', 'sweep_points', 'run_point', 'run_sweep', 'power_law', 'Chinchilla', 'fit_chinchilla',
-           'bootstrap']
+           'bootstrap', 'ExactCurve', 'fit_exact_curve', 'planned_tokens', 'predict']
 
 # %% ../nbs/10_scaling.ipynb #7e435a5b
 import json
 import math
 import random
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -41,7 +41,6 @@ class SweepPoint:
         model = GPTConfig(n_layer=self.n_layer, n_head=max(1, self.n_embd // 32), n_embd=self.n_embd, positions="rotary")
         return variant(format="marked_checker", model=model, **{**MARKED, "max_steps": self.steps},
                        batch_size=self.batch_size, eval_every=self.steps, eval_examples=self.eval_examples,
-                       workers=0,  # a sweep's worker processes may not start processes of their own
                        warmup_steps=min(100, self.steps // 10))
 
 def sweep_points(sizes=SIZES, steps=STEPS, batch_size: int = 64, eval_examples: int = 128) -> list[SweepPoint]:
@@ -49,11 +48,11 @@ def sweep_points(sizes=SIZES, steps=STEPS, batch_size: int = 64, eval_examples: 
     return [SweepPoint(l, d, s, batch_size, eval_examples) for l, d in sizes for s in steps]
 
 # %% ../nbs/10_scaling.ipynb #80472172
-def run_point(point: SweepPoint, root: Path, device: str | None = None) -> dict:
+def run_point(point: SweepPoint, root: Path, device: str | None = None, workers: int = 4) -> dict:
     "Train one point (unless its result exists) and measure it: N, D, C = 6ND, validation loss, checker exact match."
     folder = Path(root) / point.name
     if (folder / "result.json").exists(): return json.loads((folder / "result.json").read_text())
-    cfg, started = point.config(), time.perf_counter()
+    cfg, started = replace(point.config(), workers=workers), time.perf_counter()
     state = train(cfg, folder, resume=(folder / "state.json").exists(), device=torch.device(device) if device else None,
                   progress=False)
     last = state["history"][-1]  # the run ends with an evaluation (eval_every = steps)
@@ -65,30 +64,39 @@ def run_point(point: SweepPoint, root: Path, device: str | None = None) -> dict:
     (folder / "result.json").write_text(json.dumps(result) + "\n")
     return result
 
-_slot_device: str | None = None  # the device of this worker process, claimed when the process starts
-
-def _claim_device(devices) -> None:
-    global _slot_device
-    _slot_device = devices.get()
-
-def _run_in_slot(args) -> str:
-    point, root = args
-    return run_point(point, root, _slot_device)["name"]
+def _slot(device: str | None, root: Path, workers: int, todo, done) -> None:
+    "One slot's process: run points from `todo` until it hands out `None`, reporting each name on `done`."
+    while (point := todo.get()) is not None:
+        done.put(run_point(point, root, device, workers)["name"])
 
 def run_sweep(points: list[SweepPoint], root: str | Path, devices: list[str] | None = None, per_device: int = 1,
-              progress: bool = True) -> list[dict]:
-    """Every point's result, in order. With several slots (`devices` x `per_device`), one process per slot takes the
-    next point not yet started, longest first, so that no slot is left with one long run at the end."""
+              workers: int = 4, progress: bool = True) -> list[dict]:
+    "Every point's result, in order, training those not yet done on `devices` x `per_device` slots, longest first."
     root, slots = Path(root), [d for d in devices or [None] for _ in range(per_device)]
-    if len(slots) == 1: return [run_point(p, root, slots[0]) for p in tqdm(points, disable=not progress)]
-    import multiprocessing as mp
-    ctx = mp.get_context("spawn")  # CUDA cannot be used in a forked process
-    free = ctx.Queue()
-    for slot in slots: free.put(slot)
     longest_first = sorted(points, key=lambda p: (p.steps, p.n_layer * p.n_embd ** 2), reverse=True)
-    with ctx.Pool(len(slots), initializer=_claim_device, initargs=(free,)) as pool:
-        done = pool.imap_unordered(_run_in_slot, [(p, root) for p in longest_first])
-        for _ in tqdm(done, total=len(points), disable=not progress): pass
+    todo = [p for p in longest_first if not (root / p.name / "result.json").exists()]
+    bar = tqdm(total=len(todo), disable=not progress, desc="sweep runs")
+    if len(slots) == 1:
+        for p in todo: run_point(p, root, slots[0], workers); bar.update()
+    elif todo:
+        import multiprocessing as mp, queue
+        ctx = mp.get_context("spawn")  # CUDA cannot be used in a forked process
+        waiting, done = ctx.Queue(), ctx.Queue()
+        for p in todo + [None] * len(slots): waiting.put(p)
+        # not daemonic: a daemonic process may not start the data-loading processes its runs need
+        procs = [ctx.Process(target=_slot, args=(slot, root, workers, waiting, done)) for slot in slots]
+        for proc in procs: proc.start()
+        try:
+            for _ in todo:
+                while True:
+                    try: done.get(timeout=1.0); break
+                    except queue.Empty:
+                        if not any(proc.is_alive() for proc in procs):
+                            raise RuntimeError("every sweep process has stopped; see the error above, then rerun to resume")
+                bar.update()
+        finally:
+            for proc in procs: proc.join()
+    bar.close()
     return [run_point(p, root) for p in points]  # all done now: read back in order
 
 # %% ../nbs/10_scaling.ipynb #4487cf4f
@@ -158,3 +166,42 @@ def bootstrap(n: list[float], d: list[float], loss: list[float], rounds: int = 5
         values = sorted(getattr(f, key) for f in fits)
         out[key] = (values[int(0.05 * (len(values) - 1))], values[int(0.95 * (len(values) - 1))])
     return out
+
+# %% ../nbs/10_scaling.ipynb #c41e0a02
+@dataclass
+class ExactCurve:
+    "Exact match as a function of loss: 1 / (1 + (L / l_half)^k)."
+    l_half: float
+    k: float
+
+    def __call__(self, loss: float) -> float:
+        return 1 / (1 + (loss / self.l_half) ** self.k)
+
+def fit_exact_curve(losses: list[float], exacts: list[float]) -> ExactCurve:
+    "Least squares over a grid of (l_half, k): two constants, so an exhaustive search is both simple and sure."
+    log_loss = torch.tensor(losses, dtype=torch.float64).log()
+    exact = torch.tensor(exacts, dtype=torch.float64)
+    log_half = torch.linspace(math.log(1e-5), math.log(10.0), 1000, dtype=torch.float64)
+    k = torch.linspace(0.2, 12.0, 119, dtype=torch.float64)
+    pred = torch.sigmoid(k[None, :, None] * (log_half[:, None, None] - log_loss[None, None, :]))  # = the curve above
+    i, j = divmod(int(((pred - exact) ** 2).sum(-1).argmin()), len(k))
+    return ExactCurve(math.exp(float(log_half[i])), float(k[j]))
+
+# %% ../nbs/10_scaling.ipynb #c41e0a05
+def planned_tokens(results: list[dict], steps: int) -> int:
+    "The tokens a run of `steps` steps will train on: a sweep run's of the same length, else scaled from the longest."
+    same = [r["tokens"] for r in results if r["steps"] == steps]
+    if same: return same[0]
+    longest = max(results, key=lambda r: r["steps"])
+    return round(longest["tokens"] * steps / longest["steps"])
+
+def predict(results: list[dict], point: SweepPoint) -> dict:
+    "The loss and exact match the sweep's fits predict for `point`, with its N, D and C."
+    from lottogpt.model import GPT
+    n = param_counts(GPT(point.config().model))["non_embedding"]
+    d = planned_tokens(results, point.steps)
+    law = fit_chinchilla([r["n_params"] for r in results], [r["tokens"] for r in results], [r["val_loss"] for r in results])
+    curve = fit_exact_curve([r["val_loss"] for r in results], [r["exact"] for r in results])
+    loss = law.loss(n, d)
+    return {"name": point.name, "n_params": n, "tokens": d, "compute": 6 * n * d, "val_loss": loss, "exact": curve(loss),
+            "fit": asdict(law), "exact_curve": asdict(curve)}
