@@ -81,11 +81,11 @@ def _sweep(args: argparse.Namespace) -> int:
     import torch
     from lottogpt.scaling import run_sweep, sweep_points
     devices = args.devices or ([f"cuda:{i}" for i in range(torch.cuda.device_count())] or ["cpu"])
-    results = run_sweep(sweep_points(), args.out, devices, args.per_device)
+    results = run_sweep(sweep_points(), args.out, devices, args.per_device, args.workers)
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
     hardware = sorted({torch.cuda.get_device_name(d) if d.startswith("cuda") else "cpu" for d in devices})
     about = {"command": "lottogpt " + " ".join(sys.argv[1:]), "devices": devices, "hardware": hardware,
-             "per_device": args.per_device, "torch": torch.__version__, "python": sys.version.split()[0]}
+             "per_device": args.per_device, "workers": args.workers, "torch": torch.__version__, "python": sys.version.split()[0]}
     Path(args.results).write_text(json.dumps({**about, "points": results}, indent=1) + "\n")
     print(f"{len(results)} runs; results in {args.results}")
     return 0
@@ -195,7 +195,8 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", default="runs/sweep", help="folder for the runs (default runs/sweep)")
     sweep.add_argument("--results", default="runs/sweep/results.json", help="where to write every run's figures")
     sweep.add_argument("--devices", nargs="+", help="devices to use, e.g. cuda:0 cuda:1 (default: every GPU, else cpu)")
-    sweep.add_argument("--per-device", type=int, default=1, help="runs at once on each device (default 1; 4 suits an H100)")
+    sweep.add_argument("--per-device", type=_positive, default=1, help="runs at once on each device (default 1: processes take turns on a GPU)")
+    sweep.add_argument("--workers", type=_natural, default=4, help="data-loading processes per run (default 4)")
     sweep.set_defaults(handler=_sweep)
     return p
 
