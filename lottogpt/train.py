@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
            'StepBatches', 'random_positions', 'batches_from', 'statistics_prompt', 'exact_match', 'answer_accuracy',
-           'validation_loss', 'save_checkpoint', 'CheckpointError', 'load_run', 'start_from', 'train_only_top', 'train',
-           'LivePlot']
+           'validation_loss', 'save_checkpoint', 'with_adapters', 'CheckpointError', 'load_run', 'start_from',
+           'train_only_top', 'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -63,6 +63,9 @@ class TrainConfig:
     train_blocks: int = -1          # train only the top k blocks, the final norm and the head (-1: everything)
     pool: int = 0                   # train on a fixed set of this many dialogues (0: fresh dialogues every step)
     unfreeze_every: int = 0         # with train_blocks: one more block trains after every this many steps (0: never)
+    lora_rank: int = 0              # with init_from: train low-rank adapters of this rank, not the weights (chapter 11)
+    lora_alpha: float = 16.0        # the adapters' scale is lora_alpha / lora_rank
+    lora_targets: tuple[str, ...] = ("attn.qkv", "attn.proj", "mlp.up", "mlp.down")  # the layers that get adapters
 
     def __post_init__(self):
         if self.format not in FORMATS: raise ValueError(f"format must be one of {list(FORMATS)}, not {self.format!r}")
@@ -70,6 +73,9 @@ class TrainConfig:
         if self.rules not in RULE_SETS: raise ValueError(f"rules must be one of {list(RULE_SETS)}, not {self.rules!r}")
         if self.rank_weights is not None: self.rank_weights = tuple(self.rank_weights)  # JSON gives a list
         self.curriculum = tuple(tuple(stage) for stage in self.curriculum)
+        self.lora_targets = tuple(self.lora_targets)
+        if self.lora_rank and self.train_blocks >= 0:
+            raise ValueError("lora_rank and train_blocks are two ways to fine-tune: set one of them")
 
     def max_tickets(self, step: int) -> int:
         "The longest purchase trained on at `step`: the first curriculum stage not yet over, else 20."
@@ -231,6 +237,9 @@ def save_checkpoint(run: Path, model: GPT, opt: torch.optim.Optimizer, cfg: Trai
     _atomic(run / "config.json", lambda p: p.write_text(json.dumps(asdict(cfg), indent=1)))
     _atomic(run / "tokenizer.json", tok.save)
     _atomic(run / "model.safetensors", lambda p: save_model(model, str(p)))
+    if cfg.lora_rank:  # the adapters alone too: a small file that turns the base run into this one (chapter 11)
+        from lottogpt.finetune import save_adapter
+        _atomic(run / "adapter.safetensors", lambda p: save_adapter(model, p, rules=cfg.rules))
     opt_state = opt.state_dict()
     tensors = {f"{i}.{k}": v.contiguous() for i, s in opt_state["state"].items() for k, v in s.items()}
     tensors["rng.torch"] = torch.get_rng_state()
@@ -238,6 +247,13 @@ def save_checkpoint(run: Path, model: GPT, opt: torch.optim.Optimizer, cfg: Trai
     _atomic(run / "optimizer.safetensors", lambda p: save_file(tensors, str(p)))
     full = {**state, "param_groups": opt_state["param_groups"], "python_rng": random.getstate()}
     _atomic(run / "state.json", lambda p: p.write_text(json.dumps(full)))
+
+def with_adapters(model: GPT, cfg: TrainConfig) -> GPT:
+    "`model` with the LoRA adapters `cfg` asks for (chapter 11), in place; unchanged when `cfg.lora_rank` is 0."
+    if cfg.lora_rank:
+        from lottogpt.finetune import add_lora  # that chapter builds on this one, so it is imported only when used
+        add_lora(model, cfg.lora_rank, cfg.lora_alpha, cfg.lora_targets)
+    return model
 
 class CheckpointError(Exception):
     "A run folder that cannot be loaded; the message says what to do."
@@ -250,8 +266,11 @@ def load_run(run: str | Path, device: torch.device | str = "cpu") -> tuple[GPT, 
     try:
         cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
         tok = load_tokenizer(run / "tokenizer.json")
-        model = GPT(replace(cfg.model, vocab_size=tok.vocab_size))
+        model = with_adapters(GPT(replace(cfg.model, vocab_size=tok.vocab_size)), cfg)
         load_model(model, str(run / "model.safetensors"), device=str(device))
+        if cfg.lora_rank:
+            from lottogpt.finetune import merge_lora
+            merge_lora(model)  # a plain GPT, as fast as the base, for everything that loads runs
     except Exception as e:
         raise CheckpointError(f"the checkpoint in {run} is damaged ({type(e).__name__}: {e}); retrain it with "
                               f"`lottogpt train --out {run}`") from None
@@ -324,6 +343,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     else: tok = make_tokenizer(cfg)
     model = GPT(replace(cfg.model, vocab_size=tok.vocab_size)).to(device)
     if cfg.init_from and not resuming: start_from(model, cfg.init_from, device)
+    with_adapters(model, cfg)
     if cfg.unfreeze_every and world > 1: raise ValueError("gradual unfreezing runs in one process (DDP fixes the trained set)")
     opt = make_optimizer(model, cfg, device)
     state = {"step": 0, "history": [], "best_exact": -1.0, "bad_evals": 0}
