@@ -150,8 +150,12 @@ def compare(base_run: str | Path, root: str | Path, budgets=(100, 1_000, 10_000)
     itself, at budget 0), kept in the run's `row.json` so that a stopped comparison resumes. `settings` go to
     `method_config`."""
     root = Path(root)
-    yield {"method": "base", "budget": 0, "trainable": 0, "shipped_bytes": 0, "seconds": 0.0, "steps": 0,
-           **kept_and_learned(base_run, n, device)}
+    if not (root / "base" / "row.json").exists():
+        (root / "base").mkdir(parents=True, exist_ok=True)
+        row = {"method": "base", "budget": 0, "trainable": 0, "shipped_bytes": 0, "seconds": 0.0, "steps": 0,
+               **kept_and_learned(base_run, n, device)}
+        (root / "base" / "row.json").write_text(json.dumps(row) + "\n")
+    yield json.loads((root / "base" / "row.json").read_text())
     for budget in budgets:
         for method in methods:
             cfg, run = method_config(method, base_run, budget, **settings), root / f"{method}-{budget}"
