@@ -27,7 +27,7 @@ def _rows(args):
     yield next(compare(args.base, args.runs, (), (), args.n))
     for method, budget in pairs:  # each compare() yields the (cached) base row first
         yield from islice(compare(args.base, args.runs, (int(budget),), (method,), args.n, steps=args.steps,
-                                  workers=args.workers), 1, None)
+                                  workers=args.workers, keep_best=not args.last_weights), 1, None)
 
 
 def main(argv=None) -> int:
@@ -40,6 +40,7 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=600, help="most optimizer steps per run (default 600)")
     p.add_argument("--n", type=int, default=500, help="test purchases per program for the final measurement")
     p.add_argument("--workers", type=int, default=4, help="data-loading processes per run")
+    p.add_argument("--last-weights", action="store_true", help="measure each run's last weights, not its best evaluation's")
     p.add_argument("--parallel", type=int, default=1, help="processes sharing the runs (default 1)")
     p.add_argument("--out", type=Path, required=True, help="where to write the table")
     args = p.parse_args(argv)
@@ -48,7 +49,7 @@ def main(argv=None) -> int:
             todo = [f"{m}:{b}" for b in args.budgets for m in args.methods if not (args.runs / f"{m}-{b}" / "row.json").exists()]
             next(compare(args.base, args.runs, (), (), args.n))  # the base model, measured once before the processes start
             shared = [sys.executable, __file__, "--base", str(args.base), "--runs", str(args.runs), "--steps", str(args.steps),
-                      "--n", str(args.n), "--workers", str(args.workers)]
+                      "--n", str(args.n), "--workers", str(args.workers)] + ["--last-weights"] * args.last_weights
             procs = [subprocess.Popen(shared + ["--out", str(args.runs / f"part-{i}.json"), "--pairs", *todo[i::args.parallel]])
                      for i in range(min(args.parallel, len(todo)))]
             if any(proc.wait() for proc in procs): print("a process failed; the runs it left are trained below", file=sys.stderr)

@@ -117,14 +117,14 @@ METHODS = {
 }
 
 def method_config(method: str, base_run: str | Path, budget: int, steps: int = 600, eval_every: int = 200,
-                  eval_examples: int = 200, batch_size: int = 64, workers: int = 4) -> TrainConfig:
+                  eval_examples: int = 200, batch_size: int = 64, workers: int = 4, keep_best: bool = True) -> TrainConfig:
     "The run that fine-tunes `base_run` to the variant by `method` on `budget` dialogues."
     if method not in METHODS: raise ValueError(f"method must be one of {list(METHODS)}, not {method!r}")
     base_run = Path(base_run)
     if not (base_run / "config.json").exists(): raise CheckpointError(f"no run in {base_run}: train chapter 08's recipe there first")
     base = TrainConfig.from_dict(json.loads((base_run / "config.json").read_text()))
     cfg = replace(base, rules="variant", pool=budget, max_steps=steps, eval_every=eval_every, eval_examples=eval_examples,
-                  batch_size=batch_size, patience=2, warmup_steps=max(1, steps // 20), log_every=10, workers=workers,
+                  batch_size=batch_size, patience=2, keep_best=keep_best, warmup_steps=max(1, steps // 20), log_every=10, workers=workers,
                   init_from=str(base_run), curriculum=(), seed=1)
     stages = base.model.n_layer + 1  # the output layer alone, then one more block at each stage
     return replace(cfg, **{"scratch": dict(init_from=""), "full": {}, "top2": dict(train_blocks=2),

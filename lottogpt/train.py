@@ -54,6 +54,7 @@ class TrainConfig:
     eval_every: int = 50
     eval_examples: int = 64         # validation dialogues for loss and exact match
     patience: int = 0               # stop after this many evaluations without a better exact match (0: never)
+    keep_best: bool = False         # end with the weights of the best evaluation, not the last (in best.safetensors)
     seed: int = 0
     workers: int = 0                # DataLoader workers
     compile: bool = False           # torch.compile the model (off by default: slow to start, needs a compiler on CPU)
@@ -401,6 +402,9 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
                     better = record["exact_match"] > state["best_exact"]
                     state["best_exact"] = max(state["best_exact"], record["exact_match"])
                     state["bad_evals"] = 0 if better else state["bad_evals"] + 1
+                    if better and cfg.keep_best:
+                        _atomic(run / "best.safetensors", lambda p: save_model(model, str(p)))
+                        state["best_step"] = state["step"]
                     stop = bool(cfg.patience) and state["bad_evals"] >= cfg.patience
                 if world > 1: stop = _broadcast(stop)
             state["history"].append(record)
@@ -411,6 +415,10 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
             if stop:
                 bar.write(f"early stop at step {state['step']}: exact match has not improved for {cfg.patience} evaluations")
                 break
+        if main and cfg.keep_best and state.get("best_step", state["step"]) != state["step"]:
+            load_model(model, str(run / "best.safetensors"), device=str(device))
+            save_checkpoint(run, model, opt, cfg, tok, state)
+            bar.write(f"kept the weights of step {state['best_step']}, the best evaluation")
     except KeyboardInterrupt:
         if main:
             save_checkpoint(run, model, opt, cfg, tok, state)
