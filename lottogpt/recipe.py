@@ -50,6 +50,7 @@ ABLATION: dict[str, tuple[str, TrainConfig]] = {
 RECIPE = variant(format="marked", model=FOUR_HEADS, **MARKED)  # the console dialogue, marked scratchpad, four heads
 CONFIGS["recipe"] = RECIPE  # so that `lottogpt train --config recipe` runs it
 CONFIGS["recipe_one_head"] = replace(RECIPE, model=ONE_HEAD)  # the first recipe, measured before the four-head result
+CONFIGS["recipe_4k"] = replace(RECIPE, max_steps=4000, eval_every=4000)  # the 3-minute attempt: the schedule in 4,000 steps
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
