@@ -27,19 +27,19 @@ def _play_model(run: str, seed: int | None, calculator: bool = False) -> int:
     machine = Machine.load(run, calculator=calculator)
     text = machine.play(seed=seed, echo=not sys.stdin.isatty())
     if text is None: return 1
-    _compare_with_program(text)
+    _compare_with_program(text, machine.rules)
     return 0
 
-def _compare_with_program(text: str) -> None:
-    "After a model's dialogue: the real program's statistics for the model's own tickets, and whether they agree."
+def _compare_with_program(text: str, rules) -> None:
+    "After a model's dialogue: the real program's statistics (by `rules`) for the model's own tickets, and whether they agree."
     from lottogpt.evaluate import RULES_BROKEN, judge, read_dialogue, show_mistake
     from lottogpt.lotto import check
-    reading = read_dialogue(text)
-    verdict, detail = judge(reading)
+    reading = read_dialogue(text, rules=rules)
+    verdict, detail = judge(reading, rules=rules)
     if verdict in RULES_BROKEN:
         print(f"\n[the model broke the program's rules ({verdict.replace('_', ' ')}): {detail}]")
         return
-    truth = check(reading.tickets, *reading.draw)
+    truth = check(reading.tickets, *reading.draw, rules=rules)
     written = text.split("\n\n")[-1]
     print("\n--- the real program, for the model's tickets ---\n" + truth)
     same = written.strip("\n") == truth
@@ -47,10 +47,22 @@ def _compare_with_program(text: str) -> None:
           "[the model's statistics differ (- real program, + model)]\n" + show_mistake(written, truth))
 
 def _buy(args: argparse.Namespace) -> int:
-    "The model as the machine for one purchase: inputs from the options, or typed at the program's prompts."
-    from lottogpt.lotto import PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, LottoError, parse_amount, parse_bonus, parse_winning
+    """The model as the machine for one purchase: inputs from the options, or typed at the program's prompts. With an
+    adapter (chapter 11) the base model becomes the adapted one, and the program is the adapter's."""
+    from lottogpt.lotto import (PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULE_SETS, LottoError, parse_amount, parse_bonus,
+                                parse_winning)
     from lottogpt.machine import Machine, without_scratch
-    from lottogpt.train import CheckpointError
+    from lottogpt.train import CheckpointError, load_run, pick_device
+    try:
+        model, tok, cfg = load_run(args.model, pick_device())
+        program = cfg.rules
+        if args.adapter:
+            from lottogpt.finetune import apply_adapter
+            program = apply_adapter(model, args.adapter)
+    except (CheckpointError, ValueError) as e:
+        print(f"lottogpt buy: {e}", file=sys.stderr)
+        return 2
+    rules = RULE_SETS[program]
 
     def value(given: str | None, prompt: str, parse):
         if given is not None:  # an option: a bad one ends the command, as a bad argument does
@@ -63,16 +75,13 @@ def _buy(args: argparse.Namespace) -> int:
             try: return parse(text)
             except LottoError as e: print(f"{e}\n{prompt}")
 
-    if (amount := value(args.money, PROMPT_AMOUNT, parse_amount)) is None: return 2
+    if (amount := value(args.money, PROMPT_AMOUNT, lambda t: parse_amount(t, rules))) is None: return 2
     if (winning := value(args.winning, PROMPT_WINNING, parse_winning)) is None: return 2
     if (draw := value(args.bonus, PROMPT_BONUS, lambda t: parse_bonus(t, winning))) is None: return 2
-    try: machine = Machine.load(args.model, calculator=args.calculator)
-    except CheckpointError as e:
-        print(f"lottogpt buy: {e}", file=sys.stderr)
-        return 2
+    machine = Machine(model, tok, cfg.format, args.calculator, rules)
     text = without_scratch(machine.dialogues([(amount, draw)], seed=args.seed if args.seed is not None else 0)[0])
     print(text.rstrip("\n"))
-    _compare_with_program(text)
+    _compare_with_program(text, rules)
     return 0
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -177,6 +186,8 @@ def parser() -> argparse.ArgumentParser:
     buy.add_argument("--bonus", metavar="N", help="the bonus number, e.g. 7")
     buy.add_argument("--seed", type=int, help="seed for the tickets the model draws (default 0)")
     buy.add_argument("--calculator", action="store_true", help="a tool writes the return rate (chapter 08)")
+    buy.add_argument("--adapter", metavar="FILE", help="a LoRA adapter for the model (chapter 11), e.g. "
+                     "runs/finetune/lora-1000/adapter.safetensors: the model then runs the adapter's program")
     buy.set_defaults(handler=_buy)
     serve = sub.add_parser("serve", help="serve a model over HTTP (FastAPI)",
                            description="Load a model once and serve POST /lotto, POST /check and GET /health; "
