@@ -78,7 +78,7 @@ def _buy(args: argparse.Namespace) -> int:
     if (amount := value(args.money, PROMPT_AMOUNT, lambda t: parse_amount(t, rules))) is None: return 2
     if (winning := value(args.winning, PROMPT_WINNING, parse_winning)) is None: return 2
     if (draw := value(args.bonus, PROMPT_BONUS, lambda t: parse_bonus(t, winning))) is None: return 2
-    machine = Machine(model, tok, cfg.format, args.calculator, rules)
+    machine = Machine(model, tok, cfg.format, args.calculator, rules, args.grammar)
     text = without_scratch(machine.dialogues([(amount, draw)], seed=args.seed if args.seed is not None else 0)[0])
     print(text.rstrip("\n"))
     _compare_with_program(text, rules)
@@ -113,7 +113,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from lottogpt.evaluate import evaluate, summary
     from lottogpt.train import CheckpointError
-    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed, calculator=args.calculator)
+    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed, calculator=args.calculator, grammar=args.grammar)
     except CheckpointError as e:
         print(f"lottogpt eval: {e}", file=sys.stderr)
         return 2
@@ -175,6 +175,7 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--n", type=_positive, default=1000, help="dialogues per set (default 1000)")
     ev.add_argument("--seed", type=int, default=0, help="seed for the tickets the model draws (default 0)")
     ev.add_argument("--calculator", action="store_true", help="a tool writes the return rate's value (chapter 08)")
+    ev.add_argument("--grammar", action="store_true", help="sampled tickets are kept valid by the ticket grammar (chapter 08)")
     ev.set_defaults(handler=_eval)
     buy = sub.add_parser("buy", help="the model as the lotto machine for one purchase",
                          description="The model runs the program for one purchase; each value missing from the options "
@@ -186,6 +187,7 @@ def parser() -> argparse.ArgumentParser:
     buy.add_argument("--bonus", metavar="N", help="the bonus number, e.g. 7")
     buy.add_argument("--seed", type=int, help="seed for the tickets the model draws (default 0)")
     buy.add_argument("--calculator", action="store_true", help="a tool writes the return rate (chapter 08)")
+    buy.add_argument("--grammar", action="store_true", help="the ticket grammar keeps the sampled tickets valid (chapter 08)")
     buy.add_argument("--adapter", metavar="FILE", help="a LoRA adapter for the model (chapter 11), e.g. "
                      "runs/finetune/lora-1000/adapter.safetensors: the model then runs the adapter's program")
     buy.set_defaults(handler=_buy)

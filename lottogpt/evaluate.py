@@ -198,11 +198,13 @@ def show_mistake(written: str, truth: str) -> str:
 # %% ../nbs/07_evaluate.ipynb #1b6545ed
 def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 1000, seed: int = 0,
              device: torch.device | str | None = None, machine: Machine | None = None, mistakes: int = 5,
-             calculator: bool = False) -> dict:
-    "Measure the run (with chapter 08's `calculator`, if asked) on each named test set; the report, also in `RUN/eval.json`."
-    machine = machine or Machine.load(run, device, calculator)
+             calculator: bool = False, grammar: bool = False) -> dict:
+    """Measure the run (with chapter 08's `calculator` and `ticket_grammar`, if asked) on each named test set; the
+    report, also in `RUN/eval.json`."""
+    machine = machine or Machine.load(run, device, calculator, grammar)
     fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
-    report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator, "n": n, "seed": seed, "sets": {}}
+    report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator,
+              "grammar": machine.grammar is not None, "n": n, "seed": seed, "sets": {}}
     for name in sets:
         examples, entry = [replace(e, rules=machine.rules) for e in make_set(name, n)], {}
         if not machine.fmt.endswith("checker"):

@@ -4,7 +4,8 @@
 
 # %% auto #0
 __all__ = ['SCRIPTS', 'RATE_QUESTION', 'Turn', 'Script', 'console_script', 'original_script', 'checker_script', 'calculator',
-           'with_calculator', 'without_scratch', 'run_scripts', 'GraphedStep', 'Machine', 'generation_speed']
+           'with_calculator', 'ticket_grammar', 'without_scratch', 'run_scripts', 'GraphedStep', 'Machine',
+           'generation_speed']
 
 # %% ../nbs/06_machine.ipynb #563fad93
 import random
@@ -18,8 +19,9 @@ from pathlib import Path
 import torch
 
 from .data import FORMATS, Example, random_draw
-from .lotto import (PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULE_SETS, RULES, LottoError, Rank, Rules,
-                            WinningNumbers, buy, dialogue, parse_amount, parse_bonus, parse_winning, return_rate)
+from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULE_SETS, RULES,
+                            LottoError, Rank, Rules, WinningNumbers, buy, dialogue, parse_amount, parse_bonus,
+                            parse_winning, return_rate)
 from .model import GPT, pick_token
 from .tokenizer import Tokenizer
 from .train import load_run, pick_device, statistics_prompt
@@ -70,6 +72,25 @@ def with_calculator(script: Script, tok: Tokenizer, rules: Rules = RULES) -> Scr
     "`script` with the calculator answering the return rate."
     return Script(script.opening, [*script.turns, Turn(RATE_QUESTION, lambda text: calculator(text, tok, rules), tool=True)])
 
+def ticket_grammar(tok: Tokenizer) -> Callable[[list[int]], list[int] | None]:
+    """A constraint for chapter 08: while a row is writing a ticket (`[` then numbers), the tokens it may write next.
+    A number must be above the ticket's last (so the six are distinct and in order) and leave room for the rest; after
+    a number comes `, ` until the sixth, then `]`. Anywhere else: no constraint (None)."""
+    numbers = {n: tok.encode(str(n)) for n in NUMBER_RANGE}
+    if any(len(ids) != 1 for ids in numbers.values()):
+        raise ValueError("the ticket grammar needs one token per number (the lotto tokenizer)")
+    separator, close = tok.encode(", "), tok.encode("]")
+
+    def allowed(row: list[int]) -> list[int] | None:
+        line = tok.decode(row[-12:]).rsplit("\n", 1)[-1]  # a ticket is at most 12 tokens long
+        if not (m := re.fullmatch(r"\[((?:\d+, )*)(\d+)?", line)): return None
+        written = [int(n) for n in re.findall(r"\d+", line)]
+        if len(written) > NUMBERS_PER_TICKET: return None
+        if m.group(2) is not None: return separator if len(written) < NUMBERS_PER_TICKET else close
+        low, high = (written[-1] + 1 if written else 1), NUMBER_RANGE[-1] - (NUMBERS_PER_TICKET - 1 - len(written))
+        return [numbers[n][0] for n in range(low, high + 1)]
+    return allowed
+
 def without_scratch(text: str) -> str:
     "The dialogue as the person sees it: chapter 08's scratchpad lines (`#...`) removed."
     return re.sub(r"\n#[^\n]*", "", text)
@@ -78,9 +99,11 @@ def without_scratch(text: str) -> str:
 @torch.no_grad()
 def run_scripts(model: GPT, tok: Tokenizer, scripts: list[Script], temperature: float = 1.0, top_k: int | None = None,
                 final_temperature: float = 0.0, max_tokens: int = 4096, batch_size: int = 512, use_cache: bool = True,
-                graphs: bool = True, until_eot: bool = True, generator: torch.Generator | None = None) -> list[list[int]]:
+                graphs: bool = True, until_eot: bool = True, generator: torch.Generator | None = None,
+                constrain: Callable[[list[int]], list[int] | None] | None = None) -> list[list[int]]:
     """Run every script to `<|endoftext|>` (or to the model's last position, or `max_tokens`); each row's tokens.
-    `graphs`: on a GPU, replay each cached step as a CUDA graph; `until_eot=False` runs every row to the limit."""
+    `graphs`: on a GPU, replay each cached step as a CUDA graph; `until_eot=False` runs every row to the limit;
+    `constrain`: given a row's tokens, the tokens it may write next, or None for any (chapter 08's `ticket_grammar`)."""
     model.eval()
     by_length: dict[int, list[int]] = {}
     for i, s in enumerate(scripts): by_length.setdefault(len(s.opening), []).append(i)
@@ -89,11 +112,12 @@ def run_scripts(model: GPT, tok: Tokenizer, scripts: list[Script], temperature: 
         for start in range(0, len(idxs), batch_size):
             chunk = idxs[start:start + batch_size]
             rows = _run_group(model, tok, [scripts[i] for i in chunk], temperature, top_k, final_temperature,
-                              max_tokens, use_cache, graphs, until_eot, generator)
+                              max_tokens, use_cache, graphs, until_eot, generator, constrain)
             for i, row in zip(chunk, rows): out[i] = row
     return out
 
-def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_tokens, use_cache, graphs, until_eot, generator):
+def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_tokens, use_cache, graphs, until_eot, generator,
+               constrain):
     device = next(model.parameters()).device
     limit = min(max_tokens, model.cfg.block_size) if model.cfg.positions == "learned" else max_tokens
     rows = [list(s.opening) for s in scripts]
@@ -113,6 +137,7 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
                 graphed = GraphedStep.ready(model, cache, len(rows[0]), limit)
         final = [next_turn[r] >= asked[r] for r in range(len(scripts))]  # the person has answered everything
         live = [r for r in range(len(rows)) if not done[r]]
+        if constrain is not None: logits = _constrained(logits, {r: constrain(rows[r]) for r in live if not queues[r]})
         picks = {}  # only the kinds of token this step needs: each costs kernels, and reading them back costs a sync
         if any(not final[r] for r in live): picks[False] = pick_token(logits, temperature, top_k, generator)
         if any(final[r] for r in live): picks[True] = pick_token(logits, final_temperature, top_k, generator)
@@ -132,6 +157,17 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
                     queues[r].extend(answer); next_turn[r] += 1
         step_input = torch.tensor([[row[-1]] for row in rows], device=device) if fed else next(iter(picks.values()))[:, None]
     return [row[:row.index(tok.eot_id) + 1] if tok.eot_id in row and until_eot else row for row in rows]
+
+def _constrained(logits: torch.Tensor, allowed: dict[int, list[int] | None]) -> torch.Tensor:
+    "`logits` with every token a row may not write next set to -inf (rows without a constraint unchanged)."
+    limited = {r: ids for r, ids in allowed.items() if ids is not None}
+    if not limited: return logits
+    banned = torch.ones(len(limited), logits.shape[-1], dtype=torch.bool)
+    for i, ids in enumerate(limited.values()): banned[i, ids] = False
+    rows = torch.tensor(list(limited), device=logits.device)
+    logits = logits.clone()  # on a GPU, `logits` may be a CUDA graph's output buffer
+    logits[rows] = logits[rows].masked_fill(banned.to(logits.device), float("-inf"))
+    return logits
 
 class GraphedStep:
     "One cached decoding step of `model` for a fixed batch, captured once as a CUDA graph and replayed."
@@ -183,16 +219,19 @@ _GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
 # %% ../nbs/06_machine.ipynb #c360715d
 class Machine:
     """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
-    tool writes the return rate's value."""
-    def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES):
+    tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid."""
+    def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
+                 grammar: bool = False):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if calculator and fmt == "original": raise ValueError("the calculator reads the console format's statistics")
         self.model, self.tok, self.fmt, self.calculator, self.rules = model, tok, fmt, calculator, rules
+        self.grammar = ticket_grammar(tok) if grammar else None
 
     @classmethod
-    def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False) -> "Machine":
+    def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
+             grammar: bool = False) -> "Machine":
         model, tok, cfg = load_run(run, device or pick_device())
-        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules])
+        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar)
 
     def _tools(self, script: Script) -> Script:
         return with_calculator(script, self.tok, self.rules) if self.calculator else script
@@ -204,7 +243,8 @@ class Machine:
         g = torch.Generator(next(self.model.parameters()).device).manual_seed(seed)
         scripts = [self._tools(SCRIPTS[self.fmt](amount, draw, self.tok)) for amount, draw in purchases]
         eot = self.tok.decode([self.tok.eot_id])
-        return [self.tok.decode(r).removesuffix(eot) for r in run_scripts(self.model, self.tok, scripts, generator=g, **kw)]
+        rows = run_scripts(self.model, self.tok, scripts, generator=g, constrain=self.grammar, **kw)
+        return [self.tok.decode(r).removesuffix(eot) for r in rows]
 
     def check(self, examples: list[Example], **kw) -> list[str]:
         "Checker mode: the statistics the model writes for the real program's tickets of each example."
