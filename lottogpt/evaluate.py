@@ -178,7 +178,8 @@ def fairness(readings: list[Reading]) -> dict:
     odds = match_odds()
     match = chi_square([matches[k] for k in range(4)], [n * p for p in odds])
     return {"tickets": n, "numbers_chi2": freq[0], "numbers_p": freq[1], "matches_chi2": match[0], "matches_p": match[1],
-            "matches_observed": [matches[k] / n for k in range(4)], "matches_expected": odds}
+            "matches_observed": [matches[k] / n for k in range(4)], "matches_expected": odds,
+            "numbers_observed": [numbers[k] / (n * NUMBERS_PER_TICKET) for k in NUMBER_RANGE]}  # 1/45 each, if fair
 
 # %% ../nbs/07_evaluate.ipynb #5471a5a9
 def cheating_dialogue(amount: int, draw: WinningNumbers, rng: random.Random) -> str:
