@@ -52,7 +52,8 @@ def main(argv=None) -> int:
                       "--n", str(args.n), "--workers", str(args.workers)] + ["--last-weights"] * args.last_weights
             procs = [subprocess.Popen(shared + ["--out", str(args.runs / f"part-{i}.json"), "--pairs", *todo[i::args.parallel]])
                      for i in range(min(args.parallel, len(todo)))]
-            if any(proc.wait() for proc in procs): print("a process failed; the runs it left are trained below", file=sys.stderr)
+            failed = [proc.wait() for proc in procs]  # wait for every one: any() would stop at the first failure
+            if any(failed): print("a process failed; the runs it left are trained below", file=sys.stderr)
         rows, about = [], environment()
         for row in _rows(args):
             rows.append(row)

@@ -21,6 +21,7 @@ from torch import nn
 from .data import make_set
 from .lotto import RULE_SETS
 from .model import GPT
+from .tokenizer import load_tokenizer
 from .train import (CheckpointError, TrainConfig, exact_match, load_run, pick_device, train, train_only_top,
                             with_adapters)
 
@@ -164,8 +165,7 @@ def compare(base_run: str | Path, root: str | Path, budgets=(100, 1_000, 10_000)
             started = time.perf_counter()
             state = train(cfg, run, resume=(run / "state.json").exists(), device=device, progress=False)
             seconds = time.perf_counter() - started
-            vocab = load_run(run)[1].vocab_size
-            trainable = trainable_parameters(cfg, vocab)
+            trainable = trainable_parameters(cfg, load_tokenizer(run / "tokenizer.json").vocab_size)
             shipped = ((run / "adapter.safetensors").stat().st_size if cfg.lora_rank else
                        (run / "model.safetensors").stat().st_size if method == "scratch" else 4 * trainable)
             row = {"method": method, "budget": budget, "trainable": trainable, "shipped_bytes": shipped,

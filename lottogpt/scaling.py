@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .model import GPTConfig, param_counts
+from .model import GPT, GPTConfig, param_counts
 from .recipe import MARKED, variant
 from .train import TrainConfig, load_run, train
 from tqdm.auto import tqdm
@@ -197,7 +197,6 @@ def planned_tokens(results: list[dict], steps: int) -> int:
 
 def predict(results: list[dict], point: SweepPoint) -> dict:
     "The loss and exact match the sweep's fits predict for `point`, with its N, D and C."
-    from lottogpt.model import GPT
     n = param_counts(GPT(point.config().model))["non_embedding"]
     d = planned_tokens(results, point.steps)
     law = fit_chinchilla([r["n_params"] for r in results], [r["tokens"] for r in results], [r["val_loss"] for r in results])
