@@ -3,8 +3,10 @@ each with chapter 07's metrics on the same test sets; write one table as JSON.
 
     python bench/ablation.py --out results/ablation-h100.json
     python bench/ablation.py scratch checker --n 500      # some variants only
+    python bench/ablation.py length_hybrid --evaluate-only --sets long --n 60   # measure a trained variant again
 """
 import argparse
+import json
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -22,8 +24,10 @@ def main(argv=None) -> int:
     p.add_argument("variants", nargs="*", choices=list(ABLATION), help="default: all")
     p.add_argument("--sets", nargs="+", default=["natural", "stress"], choices=["natural", "stress", "long"])
     p.add_argument("--n", type=int, default=2000, help="dialogues per test set (default 2000)")
+    p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--steps", type=int, help="override every variant's number of steps (for a quick check)")
     p.add_argument("--workers", type=int, help="override every variant's number of data-loading workers")
+    p.add_argument("--evaluate-only", action="store_true", help="evaluate runs/ablation-NAME as trained before, do not train")
     p.add_argument("--out", type=Path, help="write the table as JSON here")
     args = p.parse_args(argv)
     rows = []
@@ -32,18 +36,21 @@ def main(argv=None) -> int:
         overrides = {"max_steps": args.steps, "workers": args.workers}
         cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
         run = RUNS / f"ablation-{name}"
-        training = train_reference(name, cfg, run)
-        report = evaluate_reference(run, tuple(args.sets), args.n)
+        if not args.evaluate_only: training = train_reference(name, cfg, run)
+        elif (run / "reference.json").exists(): training = json.loads((run / "reference.json").read_text())
+        else: p.error(f"{run} has no finished training: run without --evaluate-only")
+        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long)
         row = {"variant": name, "what": what, "config": asdict(cfg), "training": training}
         for set_name, e in report["sets"].items():
             row[set_name] = {"checker_exact": e["checker"]["exact"], "checker_per_rank": e["checker"]["per_rank"],
+                             "checker_verdicts": e["checker"]["verdicts"], "checker_mistakes": e["checker"]["mistakes"][:2],
                              "checker_by_tickets": e["checker"]["by_tickets"]}
             if "free_running" in e:
                 row[set_name].update(original_metric=e["free_running"]["verdicts"]["correct"],
                                      verdicts=e["free_running"]["verdicts"],
                                      fairness_p=e["free_running"]["fairness"].get("matches_p"))
         rows.append(row)
-        if args.out: save(args.out, {"environment": environment(), "n": args.n, "rows": rows})  # after every variant
+        if args.out: save(args.out, {"environment": environment(), "n": args.n, "n_long": args.n_long, "rows": rows})  # after every variant
     return 0
 
 

@@ -51,14 +51,14 @@ def train_reference(name: str, cfg, run: Path) -> dict:
     return training
 
 
-def evaluate_reference(run: Path, sets: tuple[str, ...], n: int, n_long: int | None = None, calculator: bool = False,
-                       grammar: bool = False) -> dict:
-    "Evaluate the trained `run` on `sets` (`n_long` dialogues of `long`, which take several times longer to generate)."
+def evaluate_reference(run: Path, sets: tuple[str, ...], n: int, n_long: int | None = None, **options: bool) -> dict:
+    """Evaluate the trained `run` on `sets` (`n_long` dialogues of `long`, which take several times longer to generate),
+    with `evaluate`'s `options` (the chapter 08 tools `calculator`, `grammar`, `draw`; `free_running`)."""
     t = time.perf_counter()
     short = tuple(s for s in sets if s != "long" or n_long is None)
-    report = evaluate(run, short, n, calculator=calculator, grammar=grammar)
+    report = evaluate(run, short, n, **options)
     if "long" not in short and "long" in sets:
-        report["sets"]["long"] = evaluate(run, ("long",), n_long, calculator=calculator, grammar=grammar)["sets"]["long"]
+        report["sets"]["long"] = evaluate(run, ("long",), n_long, **options)["sets"]["long"]
         report["n_long"] = n_long
     report["training"] = json.loads((run / "reference.json").read_text())
     report["evaluation_seconds"] = time.perf_counter() - t
@@ -75,6 +75,8 @@ def main(argv=None) -> int:
     p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--calculator", action="store_true", help="evaluate with chapter 08's calculator; files get -calculator")
     p.add_argument("--grammar", action="store_true", help="evaluate with chapter 08's ticket grammar; files get -grammar")
+    p.add_argument("--draw", action="store_true", help="evaluate with chapter 08's ticket draw; files get -draw")
+    p.add_argument("--checker-only", action="store_true", help="measure checker mode only; files get -checker")
     p.add_argument("--evaluate-only", action="store_true", help="evaluate runs/ref-NAME as trained before, do not train")
     p.add_argument("--suffix", help="added to the file names, e.g. long: eval-NAME-long-GPU.json")
     p.add_argument("--out", type=Path, default=Path("results"), help="folder for the results (default results/)")
@@ -85,8 +87,10 @@ def main(argv=None) -> int:
         run = RUNS / f"ref-{name}"
         if not args.evaluate_only: train_reference(name, CONFIGS[name], run)
         elif not (run / "reference.json").exists(): p.error(f"{run} has no finished reference training: run without --evaluate-only")
-        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long, args.calculator, args.grammar)
-        stem = "-".join([name] + ["calculator"] * args.calculator + ["grammar"] * args.grammar + [args.suffix] * bool(args.suffix) + [tag])
+        tools = {tool: getattr(args, tool) for tool in ("calculator", "grammar", "draw")}
+        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long, free_running=not args.checker_only, **tools)
+        words = [tool for tool, used in tools.items() if used] + ["checker"] * args.checker_only + [args.suffix] * bool(args.suffix)
+        stem = "-".join([name, *words, tag])
         save(args.out / f"eval-{stem}.json", report)
         if not args.evaluate_only: shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")
     return 0

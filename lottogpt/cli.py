@@ -15,16 +15,16 @@ def _play(args: argparse.Namespace) -> int:
         from lottogpt.lotto import play_command
         return play_command(args.seed)
     from lottogpt.train import CheckpointError
-    try: return _play_model(args.model, args.seed, args.calculator)
+    try: return _play_model(args.model, args.seed, args.calculator, args.draw)
     except CheckpointError as e:
         print(f"lottogpt play: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt: return 130
 
-def _play_model(run: str, seed: int | None, calculator: bool = False) -> int:
+def _play_model(run: str, seed: int | None, calculator: bool = False, draw: bool = False) -> int:
     "The model plays one dialogue; then the real program's statistics for the model's own tickets, and the verdict."
     from lottogpt.machine import Machine
-    machine = Machine.load(run, calculator=calculator)
+    machine = Machine.load(run, calculator=calculator, draw=draw)
     text = machine.play(seed=seed, echo=not sys.stdin.isatty())
     if text is None: return 1
     _compare_with_program(text, machine.rules)
@@ -78,7 +78,7 @@ def _buy(args: argparse.Namespace) -> int:
     if (amount := value(args.money, PROMPT_AMOUNT, lambda t: parse_amount(t, rules))) is None: return 2
     if (winning := value(args.winning, PROMPT_WINNING, parse_winning)) is None: return 2
     if (draw := value(args.bonus, PROMPT_BONUS, lambda t: parse_bonus(t, winning))) is None: return 2
-    machine = Machine(model, tok, cfg.format, args.calculator, rules, args.grammar)
+    machine = Machine(model, tok, cfg.format, args.calculator, rules, args.grammar, args.draw)
     text = without_scratch(machine.dialogues([(amount, draw)], seed=args.seed if args.seed is not None else 0)[0])
     print(text.rstrip("\n"))
     _compare_with_program(text, rules)
@@ -113,7 +113,8 @@ def _serve(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from lottogpt.evaluate import evaluate, summary
     from lottogpt.train import CheckpointError
-    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed, calculator=args.calculator, grammar=args.grammar)
+    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed, calculator=args.calculator,
+                           grammar=args.grammar, draw=args.draw, free_running=not args.checker_only)
     except CheckpointError as e:
         print(f"lottogpt eval: {e}", file=sys.stderr)
         return 2
@@ -154,6 +155,7 @@ def parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, default=None, help="seed for the ticket machine (default: random)")
     play.add_argument("--model", metavar="RUN", help="let the model trained in run folder RUN be the program")
     play.add_argument("--calculator", action="store_true", help="with --model: a tool writes the return rate (chapter 08)")
+    play.add_argument("--draw", action="store_true", help="with --model: a tool draws the tickets at random (chapter 08)")
     play.set_defaults(handler=_play)
     train = sub.add_parser("train", help="train a model", description="Train a GPT on lotto dialogues. Ctrl-C saves a "
                            "checkpoint; --resume continues from it exactly.")
@@ -176,6 +178,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--seed", type=int, default=0, help="seed for the tickets the model draws (default 0)")
     ev.add_argument("--calculator", action="store_true", help="a tool writes the return rate's value (chapter 08)")
     ev.add_argument("--grammar", action="store_true", help="sampled tickets are kept valid by the ticket grammar (chapter 08)")
+    ev.add_argument("--draw", action="store_true", help="a tool draws the tickets at random, not the model (chapter 08)")
+    ev.add_argument("--checker-only", action="store_true", help="only checker mode (the real program's tickets given)")
     ev.set_defaults(handler=_eval)
     buy = sub.add_parser("buy", help="the model as the lotto machine for one purchase",
                          description="The model runs the program for one purchase; each value missing from the options "
@@ -188,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
     buy.add_argument("--seed", type=int, help="seed for the tickets the model draws (default 0)")
     buy.add_argument("--calculator", action="store_true", help="a tool writes the return rate (chapter 08)")
     buy.add_argument("--grammar", action="store_true", help="the ticket grammar keeps the sampled tickets valid (chapter 08)")
+    buy.add_argument("--draw", action="store_true", help="a tool draws the tickets at random, not the model (chapter 08)")
     buy.add_argument("--adapter", metavar="FILE", help="a LoRA adapter for the model (chapter 11), e.g. "
                      "runs/finetune/lora-1000/adapter.safetensors: the model then runs the adapter's program")
     buy.set_defaults(handler=_buy)

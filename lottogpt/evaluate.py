@@ -199,16 +199,16 @@ def show_mistake(written: str, truth: str) -> str:
 # %% ../nbs/07_evaluate.ipynb #1b6545ed
 def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 1000, seed: int = 0,
              device: torch.device | str | None = None, machine: Machine | None = None, mistakes: int = 5,
-             calculator: bool = False, grammar: bool = False) -> dict:
-    """Measure the run (with chapter 08's `calculator` and `ticket_grammar`, if asked) on each named test set; the
-    report, also in `RUN/eval.json`."""
-    machine = machine or Machine.load(run, device, calculator, grammar)
+             calculator: bool = False, grammar: bool = False, draw: bool = False, free_running: bool = True) -> dict:
+    """Measure the run (with chapter 08's `calculator`, `ticket_grammar` and `ticket_draw`, if asked) on each named
+    test set, in checker mode and (unless `free_running` is False) free-running; the report, also in `RUN/eval.json`."""
+    machine = machine or Machine.load(run, device, calculator, grammar, draw)
     fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
     report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator,
-              "grammar": machine.grammar is not None, "n": n, "seed": seed, "sets": {}}
+              "grammar": machine.grammar is not None, "draw": machine.draw, "n": n, "seed": seed, "sets": {}}
     for name in sets:
         examples, entry = [replace(e, rules=machine.rules) for e in make_set(name, n)], {}
-        if not machine.fmt.endswith("checker"):
+        if free_running and not machine.fmt.endswith("checker"):
             texts = [without_scratch(t) for t in machine.dialogues([(e.amount, e.draw) for e in examples], seed=seed)]
             readings = [read_dialogue(t, fmt, machine.rules) for t in texts]
             verdicts = [judge(r, fmt, rules=machine.rules) for r in readings]

@@ -31,6 +31,7 @@ class GPTConfig:
     mlp_ratio: int = 4             # MLP width = mlp_ratio * n_embd
     dropout: float = 0.0
     positions: str = "learned"     # one of POSITIONS
+    nope_heads: int = 0            # with rotary positions: this many heads per layer (the last ones) are not rotated
     norm: str = "layernorm"        # one of NORMS
     bias: bool = True
     tie_embeddings: bool = True    # the output layer reuses the token embedding matrix
@@ -41,6 +42,8 @@ class GPTConfig:
         if self.n_embd % self.n_head: raise ValueError(f"n_embd {self.n_embd} is not divisible by n_head {self.n_head}")
         if self.positions == "rotary" and (self.n_embd // self.n_head) % 2:
             raise ValueError("rotary positions need an even number of features per head")
+        if self.nope_heads and (self.positions != "rotary" or not 0 < self.nope_heads < self.n_head):
+            raise ValueError(f"nope_heads needs rotary positions and must be below n_head {self.n_head}, not {self.nope_heads}")
 
 # %% ../nbs/04_model.ipynb #f33e6d74
 def sinusoids(positions: torch.Tensor, dim: int) -> torch.Tensor:
@@ -121,7 +124,8 @@ class GPT(nn.Module):
         if cfg.positions == "sinusoidal": return x + sinusoids(positions, cfg.n_embd).to(x), None
         if cfg.positions == "rotary":
             cos, sin = rotary_angles(positions, cfg.n_embd // cfg.n_head)
-            return x, lambda t: rotate(t, cos, sin)
+            rotated = cfg.n_head - cfg.nope_heads
+            return x, lambda t: torch.cat([rotate(t[:, :rotated], cos, sin), t[:, rotated:]], dim=1)
         return x, None
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, positions: torch.Tensor | None = None,

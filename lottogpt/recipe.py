@@ -39,8 +39,16 @@ ABLATION: dict[str, tuple[str, TrainConfig]] = {
     "marked_checker": ("as above with one head of 128 dimensions", variant(format="marked_checker", model=ONE_HEAD, **MARKED)),
     "marked_learned": ("the recipe with learned positions (1,024) instead of rotary",
                        variant(format="marked", model=replace(ONE_HEAD, positions="learned", block_size=1024), **MARKED)),
-    "marked_random_positions": ("the recipe trained on sorted random position ids below 4,096 (Ruoss et al. 2023)",
-                                variant(format="marked", model=ONE_HEAD, random_positions=4096, **MARKED)),
+    # length generalisation: trained on 1-20 tickets as always, measured on `long` (21-100), tickets given
+    "length_random_positions": ("marked_checker_4heads trained on sorted random position ids below 4,096 (Ruoss et al. 2023)",
+                                variant(format="marked_checker", model=FOUR_HEADS, random_positions=4096, **MARKED)),
+    "length_nope": ("marked_checker_4heads without positions (NoPE)",
+                    variant(format="marked_checker", model=replace(FOUR_HEADS, positions="none"), **MARKED)),
+    "length_hybrid": ("marked_checker_4heads with two of the four heads unrotated (content only)",
+                      variant(format="marked_checker", model=replace(FOUR_HEADS, nope_heads=2), **MARKED)),
+    "length_hybrid_random": ("length_hybrid trained on random position ids as length_random_positions",
+                             variant(format="marked_checker", model=replace(FOUR_HEADS, nope_heads=2), random_positions=4096,
+                                     **MARKED)),
     "marked_checker_chars": ("marked_checker_4heads with one token per character (about three times longer sequences)",
                              variant(format="marked_checker", model=FOUR_HEADS, tokenizer="char", **MARKED)),
     "marked_checker_bpe": ("marked_checker_4heads with the hobby project's kind of tokenizer, BPE of 512 tokens",
@@ -51,6 +59,8 @@ RECIPE = variant(format="marked", model=FOUR_HEADS, **MARKED)  # the console dia
 CONFIGS["recipe"] = RECIPE  # so that `lottogpt train --config recipe` runs it
 CONFIGS["recipe_one_head"] = replace(RECIPE, model=ONE_HEAD)  # the first recipe, measured before the four-head result
 CONFIGS["recipe_4k"] = replace(RECIPE, max_steps=4000, eval_every=4000)  # the 3-minute attempt: the schedule in 4,000 steps
+# for `stress`: up to three forced wins (as many as a stress purchase holds), one evaluation at the end
+CONFIGS["recipe_stress"] = replace(RECIPE, forced_ranks=3, eval_every=5000)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
