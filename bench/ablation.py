@@ -7,12 +7,13 @@ each with chapter 07's metrics on the same test sets; write one table as JSON.
 """
 import argparse
 import json
+import shutil
 import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
+from record import environment, gpu_tag, save  # noqa: E402
 from reference_runs import evaluate_reference, train_reference  # noqa: E402
 
 from lottogpt.data import RUNS  # noqa: E402
@@ -36,7 +37,9 @@ def main(argv=None) -> int:
         overrides = {"max_steps": args.steps, "workers": args.workers}
         cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
         run = RUNS / f"ablation-{name}"
-        if not args.evaluate_only: training = train_reference(name, cfg, run)
+        if not args.evaluate_only:
+            training = train_reference(name, cfg, run)
+            if args.out: shutil.copy(run / "metrics.jsonl", args.out.parent / f"train-{name}-{gpu_tag()}.jsonl")
         elif (run / "reference.json").exists(): training = json.loads((run / "reference.json").read_text())
         else: p.error(f"{run} has no finished training: run without --evaluate-only")
         report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long)

@@ -15,6 +15,13 @@ def environment() -> dict:
             "command": "python " + " ".join(sys.argv)}
 
 
+def gpu_tag() -> str:
+    "The short name result files carry for this machine: h100, h200, ..., or cpu."
+    if not torch.cuda.is_available(): return "cpu"
+    name = torch.cuda.get_device_name()
+    return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in name), "gpu")
+
+
 def save(path: Path, data: dict) -> None:
     "Write `data` as JSON to `path`, making its folder."
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -18,22 +18,14 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
+from record import environment, gpu_tag, save  # noqa: E402
 
 from lottogpt.data import RUNS  # noqa: E402
 from lottogpt.evaluate import evaluate, summary  # noqa: E402
 from lottogpt.model import param_counts  # noqa: E402
 from lottogpt.recipe import CONFIGS  # noqa: E402  (chapter 05's configs and chapter 08's recipe)
 from lottogpt.train import load_run, train  # noqa: E402
-
-
-def gpu_tag() -> str:
-    if not torch.cuda.is_available(): return "cpu"
-    name = torch.cuda.get_device_name()
-    return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in name), "gpu")
 
 
 def train_reference(name: str, cfg, run: Path) -> dict:

@@ -70,3 +70,6 @@ CONFIGS["small_recipe"] = SMALL_RECIPE
 CONFIGS["small_first"] = replace(SMALL_RECIPE, model=GPTConfig(n_layer=3, n_head=2, n_embd=96, positions="rotary"), lr=2e-3,
                                  min_lr=2e-4, warmup_steps=20, max_steps=650, curriculum=(), eval_every=650)
 CONFIGS["small_second"] = replace(SMALL_RECIPE, max_steps=2150, curriculum=((1500, 3), (1800, 8)), eval_every=2150)
+# the fourth CPU attempt: one rotary head for the copy, one unrotated head for the membership lookups
+CONFIGS["small_hybrid"] = replace(SMALL_RECIPE, lr=1.5e-3, min_lr=1.5e-4,
+                                  model=GPTConfig(n_layer=3, n_head=2, n_embd=96, positions="rotary", nope_heads=1))

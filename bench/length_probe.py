@@ -1,0 +1,81 @@
+"""Chapter 08's length probe: how long a purchase does a trained run's scratchpad stay right for? For each run and
+each purchase size, the real program's dialogues of `--n` purchases are fed in whole (teacher forcing), and every
+scratchpad line is scored: its copied numbers, its marks and its count, each right only if every token of that kind
+in the line is the model's most likely next token. Writes one JSON file.
+
+    python bench/length_probe.py runs/ref-recipe_stress runs/ablation-length_hybrid runs/ablation-length_nope \
+        --out results/length-probe-cpu.json
+"""
+import argparse
+import random
+import sys
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+from record import environment, save  # noqa: E402
+
+from lottogpt.data import FORMATS, encode_example, random_example  # noqa: E402
+from lottogpt.train import load_run  # noqa: E402
+
+KINDS = ("copy", "mark", "count")
+
+
+def token_kinds(ids: list[int], tok) -> list[tuple[int, str] | None]:
+    "For each token: (scratchpad line, kind) if it is a copied number, a mark or a count; else None."
+    out, line, after_equals, in_scratch = [], -1, False, False
+    for i in ids:
+        text = tok.decode([i])
+        if "#" in text: in_scratch, line, after_equals = True, line + 1, False
+        elif in_scratch and "당첨" in text: in_scratch = False
+        kind = None
+        if in_scratch and "#" not in text:
+            if "=" in text: after_equals = True
+            elif text.strip().isdigit(): kind = "count" if after_equals else "copy"
+            elif text.strip() in (":", ".", "보"): kind = "mark"
+        out.append((line, kind) if kind else None)
+    return out
+
+
+@torch.no_grad()
+def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0) -> dict:
+    """For purchases of each size: the share of scratchpad lines whose copied numbers, marks and count are each all
+    right, and the share of purchases whose whole scratchpad is."""
+    model, tok, cfg = load_run(run)
+    model.eval()
+    rng, fmt, by_size = random.Random(seed), FORMATS[cfg.format], {}
+    for tickets in sizes:
+        lines_right, whole_right = {kind: 0 for kind in KINDS}, 0
+        for _ in range(n):
+            ids, _ = encode_example(random_example(rng, tickets, tickets), tok, fmt)
+            predicted = model(torch.tensor([ids[:-1]]))[0].argmax(-1).tolist()
+            wrong = {kind: [False] * tickets for kind in KINDS}
+            for target, guess, where in zip(ids[1:], predicted, token_kinds(ids, tok)[1:]):
+                if where and where[0] < tickets: wrong[where[1]][where[0]] |= target != guess
+            for kind in KINDS: lines_right[kind] += tickets - sum(wrong[kind])
+            whole_right += not any(any(w) for w in wrong.values())
+        by_size[tickets] = {**{kind: right / (n * tickets) for kind, right in lines_right.items()}, "whole": whole_right / n}
+    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "by_tickets": by_size}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("runs", nargs="+", help="trained run folders (a marked scratchpad format)")
+    p.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 25, 30, 40, 60, 100],
+                   help="tickets per purchase (default 10 20 25 30 40 60 100; training had at most 20)")
+    p.add_argument("--n", type=int, default=20, help="purchases of each size (default 20)")
+    p.add_argument("--out", type=Path, help="write the results as JSON here")
+    args = p.parse_args(argv)
+    rows = []
+    for run in args.runs:
+        if not (Path(run) / "config.json").exists(): p.error(f"{run} is not a trained run folder")
+        rows.append(probe(run, tuple(args.sizes), args.n))
+        print(run, *(f"{size}: copy {r['copy']:.0%} mark {r['mark']:.0%} count {r['count']:.0%} whole {r['whole']:.0%}"
+                     for size, r in rows[-1]["by_tickets"].items()), sep="\n  ", flush=True)
+        if args.out: save(args.out, {"environment": environment(), "n": args.n, "rows": rows})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
