@@ -142,7 +142,7 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
     cache = [{} for _ in model.blocks] if use_cache else None
     enders = {i for i in range(tok.vocab_size) if "\n" in tok.decode([i])}  # a question can only end on these
     enders |= {tok.encode(t.question)[-1] for s in scripts for t in s.turns if t.tool}
-    asked = [max((i + 1 for i, t in enumerate(s.turns) if not t.tool), default=0) for s in scripts]  # after: tools only
+    asked = [max((i + 1 for i, t in enumerate(s.turns) if not t.tool), default=0) for s in scripts]  # the turns after: tools
     step_input, graphed = torch.tensor(rows, device=device), None
     while not all(done) and len(rows[0]) < limit:
         if graphed is not None: logits = graphed(step_input)
