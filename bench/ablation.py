@@ -6,7 +6,6 @@ each with chapter 07's metrics on the same test sets; write one table as JSON.
     python bench/ablation.py length_hybrid --evaluate-only --sets long --n 60   # measure a trained variant again
 """
 import argparse
-import json
 import shutil
 import sys
 from dataclasses import asdict, replace
@@ -38,12 +37,11 @@ def main(argv=None) -> int:
         cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
         run = RUNS / f"ablation-{name}"
         if not args.evaluate_only:
-            training = train_reference(name, cfg, run)
+            train_reference(name, cfg, run)
             if args.out: shutil.copy(run / "metrics.jsonl", args.out.parent / f"train-{name}-{gpu_tag()}.jsonl")
-        elif (run / "reference.json").exists(): training = json.loads((run / "reference.json").read_text())
-        else: p.error(f"{run} has no finished training: run without --evaluate-only")
-        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long)
-        row = {"variant": name, "what": what, "config": asdict(cfg), "training": training}
+        elif not (run / "reference.json").exists(): p.error(f"{run} has no finished training: run without --evaluate-only")
+        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long)  # with the training summary
+        row = {"variant": name, "what": what, "config": asdict(cfg), "training": report["training"]}
         for set_name, e in report["sets"].items():
             row[set_name] = {"checker_exact": e["checker"]["exact"], "checker_per_rank": e["checker"]["per_rank"],
                              "checker_verdicts": e["checker"]["verdicts"], "checker_mistakes": e["checker"]["mistakes"][:2],
