@@ -44,12 +44,13 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0) -> dict:
     right, and the share of purchases whose whole scratchpad is."""
     model, tok, cfg = load_run(run)
     model.eval()
-    rng, fmt, by_size = random.Random(seed), FORMATS[cfg.format], {}
+    rng, fmt, by_size, positions = random.Random(seed), FORMATS[cfg.format], {}, cfg.coupling(tok)
     for tickets in sizes:
         lines_right, whole_right = {kind: 0 for kind in KINDS}, 0
         for _ in range(n):
             ids, _ = encode_example(random_example(rng, tickets, tickets), tok, fmt)
-            predicted = model(torch.tensor([ids[:-1]]))[0].argmax(-1).tolist()
+            coupled = torch.tensor([positions().feed(ids[:-1])]) if positions else None
+            predicted = model(torch.tensor([ids[:-1]]), positions=coupled)[0].argmax(-1).tolist()
             wrong = {kind: [False] * tickets for kind in KINDS}
             for target, guess, where in zip(ids[1:], predicted, token_kinds(ids, tok)[1:]):
                 if where and where[0] < tickets: wrong[where[1]][where[0]] |= target != guess

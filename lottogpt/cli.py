@@ -78,7 +78,7 @@ def _buy(args: argparse.Namespace) -> int:
     if (amount := value(args.money, PROMPT_AMOUNT, lambda t: parse_amount(t, rules))) is None: return 2
     if (winning := value(args.winning, PROMPT_WINNING, parse_winning)) is None: return 2
     if (draw := value(args.bonus, PROMPT_BONUS, lambda t: parse_bonus(t, winning))) is None: return 2
-    machine = Machine(model, tok, cfg.format, args.calculator, rules, args.grammar, args.draw)
+    machine = Machine(model, tok, cfg.format, args.calculator, rules, args.grammar, args.draw, cfg.coupling(tok))
     text = without_scratch(machine.dialogues([(amount, draw)], seed=args.seed if args.seed is not None else 0)[0])
     print(text.rstrip("\n"))
     _compare_with_program(text, rules)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from .data import FORMATS, Example, random_draw
+from .data import FORMATS, CoupledPositions, Example, random_draw
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULE_SETS, RULES,
                             LottoError, Rank, Rules, WinningNumbers, buy, dialogue, parse_amount, parse_bonus,
                             parse_winning, return_rate)
@@ -115,10 +115,12 @@ def without_scratch(text: str) -> str:
 def run_scripts(model: GPT, tok: Tokenizer, scripts: list[Script], temperature: float = 1.0, top_k: int | None = None,
                 final_temperature: float = 0.0, max_tokens: int = 4096, batch_size: int = 512, use_cache: bool = True,
                 graphs: bool = True, until_eot: bool = True, generator: torch.Generator | None = None,
-                constrain: Callable[[list[int]], list[int] | None] | None = None) -> list[list[int]]:
+                constrain: Callable[[list[int]], list[int] | None] | None = None,
+                positions: Callable[[], CoupledPositions] | None = None) -> list[list[int]]:
     """Run every script to `<|endoftext|>` (or to the model's last position, or `max_tokens`); each row's tokens.
     `graphs`: on a GPU, replay each cached step as a CUDA graph; `until_eot=False` runs every row to the limit;
-    `constrain`: given a row's tokens, the tokens it may write next, or None for any (chapter 08's `ticket_grammar`)."""
+    `constrain`: given a row's tokens, the tokens it may write next, or None for any (chapter 08's `ticket_grammar`);
+    `positions`: what starts a row's position ids, for a model trained with chapter 08's position coupling."""
     model.eval()
     by_length: dict[int, list[int]] = {}
     for i, s in enumerate(scripts): by_length.setdefault(len(s.opening), []).append(i)
@@ -127,12 +129,12 @@ def run_scripts(model: GPT, tok: Tokenizer, scripts: list[Script], temperature: 
         for start in range(0, len(idxs), batch_size):
             chunk = idxs[start:start + batch_size]
             rows = _run_group(model, tok, [scripts[i] for i in chunk], temperature, top_k, final_temperature,
-                              max_tokens, use_cache, graphs, until_eot, generator, constrain)
+                              max_tokens, use_cache, graphs, until_eot, generator, constrain, positions)
             for i, row in zip(chunk, rows): out[i] = row
     return out
 
 def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_tokens, use_cache, graphs, until_eot, generator,
-               constrain):
+               constrain, positions):
     device = next(model.parameters()).device
     limit = min(max_tokens, model.cfg.block_size) if model.cfg.positions == "learned" else max_tokens
     rows = [list(s.opening) for s in scripts]
@@ -143,11 +145,16 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
     enders = {i for i in range(tok.vocab_size) if "\n" in tok.decode([i])}  # a question can only end on these
     enders |= {tok.encode(t.question)[-1] for s in scripts for t in s.turns if t.tool}
     asked = [max((i + 1 for i, t in enumerate(s.turns) if not t.tool), default=0) for s in scripts]  # the turns after: tools
+    counters = [positions() for _ in scripts] if positions else []
+    placed = [c.feed(row) for c, row in zip(counters, rows)]  # each row's position ids so far, when coupled
+    def last_ids(n: int) -> torch.Tensor | None: return torch.tensor([p[-n:] for p in placed], device=device) if placed else None
     step_input, graphed = torch.tensor(rows, device=device), None
     while not all(done) and len(rows[0]) < limit:
-        if graphed is not None: logits = graphed(step_input)
+        if graphed is not None: logits = graphed(step_input, last_ids(1))
         else:
-            logits = model(step_input if use_cache else torch.tensor(rows, device=device), cache=cache)[:, -1]
+            fresh = step_input.shape[1] if use_cache else len(rows[0])
+            logits = model(step_input if use_cache else torch.tensor(rows, device=device), cache=cache,
+                           positions=last_ids(fresh))[:, -1]
             if use_cache and graphs and device.type == "cuda" and isinstance(model, GPT):  # the prefill is done
                 graphed = GraphedStep.ready(model, cache, len(rows[0]), limit)
         final = [next_turn[r] >= asked[r] for r in range(len(scripts))]  # the person has answered everything
@@ -170,6 +177,7 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
                 if text.endswith(turn.question):
                     answer = turn.answer(tok.decode(rows[r])) if callable(turn.answer) else turn.answer
                     queues[r].extend(answer); next_turn[r] += 1
+        for p, c, row in zip(placed, counters, rows): p.extend(c.feed(row[-1:]))
         step_input = torch.tensor([[row[-1]] for row in rows], device=device) if fed else next(iter(picks.values()))[:, None]
     return [row[:row.index(tok.eot_id) + 1] if tok.eot_id in row and until_eot else row for row in rows]
 
@@ -194,6 +202,8 @@ class GraphedStep:
         self.cache = [{"at": self.at, "mask": self.mask, "k": like["k"].new_zeros(shape), "v": like["v"].new_zeros(shape)}
                       for _ in model.blocks]
         self.token = torch.zeros(batch, 1, dtype=torch.long, device=device)
+        self.shift = torch.zeros(batch, 1, dtype=torch.long, device=device)  # position id - `at`, when ids are coupled
+        self.length = 0  # `at`, as the host knows it without a sync
         side = torch.cuda.Stream(); side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):  # warm up off the default stream, as capture requires
             for _ in range(2): self._step()
@@ -213,20 +223,23 @@ class GraphedStep:
         for fixed, layer in zip(step.cache, cache):
             fixed["k"][:, :, :length], fixed["v"][:, :, :length] = layer["k"][:, :, :length], layer["v"][:, :, :length]
         step.at.fill_(length); step.mask.fill_(False); step.mask[..., :length] = True
+        step.shift.zero_(); step.length = length
         return step
 
     def _step(self) -> torch.Tensor:
         m = self.model
         self.mask.index_fill_(3, self.at, True)
-        x, rotate = m._positions(m.tok_emb(self.token), self.at.view(1, 1).expand(self.token.shape[0], 1))
+        x, rotate = m._positions(m.tok_emb(self.token), self.at.view(1, 1) + self.shift)
         for block, layer in zip(m.blocks, self.cache): x = block(x, None, rotate, layer)
         self.at += 1
         return m.head(m.norm(x))[:, -1]
 
-    def __call__(self, tokens: torch.Tensor) -> torch.Tensor:
-        "The next-token logits after `tokens` (batch, 1); valid until the next call."
+    def __call__(self, tokens: torch.Tensor, positions: torch.Tensor | None = None) -> torch.Tensor:
+        "The next-token logits after `tokens` (batch, 1) at `positions` (default: the next); valid until the next call."
         self.token.copy_(tokens)
+        if positions is not None: self.shift.copy_(positions - self.length)
         self.graph.replay()
+        self.length += 1
         return self.logits
 
 _GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
@@ -235,19 +248,20 @@ _GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
 class Machine:
     """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
-    `draw`, the `ticket_draw` tool draws the tickets the model announces."""
+    `draw`, the `ticket_draw` tool draws the tickets the model announces; `positions` numbers each row's positions
+    for a model trained with position coupling (chapter 08; `load` takes it from the run's config)."""
     def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
-                 grammar: bool = False, draw: bool = False):
+                 grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if (calculator or draw) and fmt == "original": raise ValueError("the tools read the console format's dialogue")
         self.model, self.tok, self.fmt, self.calculator, self.rules, self.draw = model, tok, fmt, calculator, rules, draw
-        self.grammar = ticket_grammar(tok) if grammar else None
+        self.grammar, self.positions = ticket_grammar(tok) if grammar else None, positions
 
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
              grammar: bool = False, draw: bool = False) -> "Machine":
         model, tok, cfg = load_run(run, device or pick_device())
-        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw)
+        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw, cfg.coupling(tok))
 
     def _tools(self, script: Script, rng: random.Random | None = None) -> Script:
         "`script` with the machine's tools; the ticket draw only where an `rng` is given (not in checker mode)."
@@ -261,13 +275,13 @@ class Machine:
         g, rng = torch.Generator(next(self.model.parameters()).device).manual_seed(seed), random.Random(seed)
         scripts = [self._tools(SCRIPTS[self.fmt](amount, draw, self.tok), rng) for amount, draw in purchases]
         eot = self.tok.decode([self.tok.eot_id])
-        rows = run_scripts(self.model, self.tok, scripts, generator=g, constrain=self.grammar, **kw)
+        rows = run_scripts(self.model, self.tok, scripts, generator=g, constrain=self.grammar, positions=self.positions, **kw)
         return [self.tok.decode(r).removesuffix(eot) for r in rows]
 
     def check(self, examples: list[Example], **kw) -> list[str]:
         "Checker mode: the statistics the model writes for the real program's tickets of each example."
         scripts = [self._tools(checker_script(ex, self.tok, self.fmt)) for ex in examples]
-        rows = run_scripts(self.model, self.tok, scripts, temperature=0, **kw)
+        rows = run_scripts(self.model, self.tok, scripts, temperature=0, positions=self.positions, **kw)
         eot = self.tok.decode([self.tok.eot_id])
         return [self.tok.decode(r[len(s.opening):]).removesuffix(eot) for r, s in zip(rows, scripts)]
 
@@ -310,7 +324,7 @@ class Machine:
                 Turn(f"{PROMPT_BONUS}\n", answer(PROMPT_BONUS, lambda t: parse_bonus(t, winning[0]), lambda d: str(d.bonus)))]),
                 random.Random(seed))
             g = torch.Generator(next(self.model.parameters()).device).manual_seed(seed)
-            text = self.tok.decode(run_scripts(self.model, self.tok, [script], generator=g)[0])
+            text = self.tok.decode(run_scripts(self.model, self.tok, [script], generator=g, positions=self.positions)[0])
         except EOFError:
             return None
         text = text.removesuffix(self.tok.decode([self.tok.eot_id]))

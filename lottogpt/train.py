@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
-           'StepBatches', 'random_positions', 'batches_from', 'statistics_prompt', 'exact_match', 'answer_accuracy',
-           'validation_loss', 'save_checkpoint', 'with_adapters', 'CheckpointError', 'load_run', 'start_from',
-           'train_only_top', 'train', 'LivePlot']
+           'StepBatches', 'with_positions', 'random_positions', 'batches_from', 'statistics_prompt', 'exact_match',
+           'answer_accuracy', 'validation_loss', 'save_checkpoint', 'with_adapters', 'CheckpointError', 'load_run',
+           'start_from', 'train_only_top', 'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -14,6 +14,7 @@ import math
 import os
 import random
 import time
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -25,8 +26,8 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
-from .data import (FORMATS, Example, encode_example, held_out_keys, make_set, pad_collate, random_example,
-                           training_pair)
+from .data import (FORMATS, CoupledPositions, Example, encode_example, held_out_keys, make_set, pad_collate,
+                           random_example, training_pair)
 from .lotto import RULE_SETS
 from .model import GPT, GPTConfig, generate
 from .tokenizer import BPETokenizer, CharTokenizer, LottoTokenizer, Tokenizer, load_tokenizer
@@ -59,6 +60,8 @@ class TrainConfig:
     workers: int = 0                # DataLoader workers
     compile: bool = False           # torch.compile the model (off by default: slow to start, needs a compiler on CPU)
     random_positions: int = 0       # train on sorted random position ids below this (chapter 08; 0: 0, 1, 2, ...)
+    coupled: bool = False           # position coupling: scratchpad lines take their tickets' position ids (chapter 08)
+    ticket_gap: int = 0             # with `coupled`: up to this many position ids skipped before each ticket in training
     curriculum: tuple[tuple[int, int], ...] = ()  # (until_step, max_tickets) stages of shorter purchases (chapter 08)
     init_from: str = ""             # a run folder: start from its weights and tokenizer (fine-tuning, chapter 11)
     train_blocks: int = -1          # train only the top k blocks, the final norm and the head (-1: everything)
@@ -77,6 +80,14 @@ class TrainConfig:
         self.lora_targets = tuple(self.lora_targets)
         if self.lora_rank and self.train_blocks >= 0:
             raise ValueError("lora_rank and train_blocks are two ways to fine-tune: set one of them")
+        if self.coupled and (self.random_positions or self.model.positions == "learned"):
+            raise ValueError("position coupling needs rotary or no positions, and no random_positions")
+        if self.ticket_gap and not self.coupled: raise ValueError("ticket_gap spreads coupled positions: set coupled too")
+
+    def coupling(self, tok: Tokenizer, rng: random.Random | None = None) -> Callable[[], CoupledPositions] | None:
+        "With `coupled`, what starts a row's position ids (with the training gaps if given an `rng`); else None."
+        if not self.coupled: return None
+        return CoupledPositions.maker(tok, max_gap=self.ticket_gap if rng else 0, rng=rng)
 
     def max_tickets(self, step: int) -> int:
         "The longest purchase trained on at `step`: the first curriculum stage not yet over, else 20."
@@ -158,8 +169,12 @@ class StepBatches(Dataset):
         rng = random.Random(f"{self.cfg.seed}:{i}")
         examples = (rng.choices(self.pool, k=self.cfg.batch_size) if self.pool else
                     [self._example(rng, self.cfg.max_tickets(i // self.per_step)) for _ in range(self.cfg.batch_size)])
-        return pad_collate([training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True) for ex in examples],
-                           self.tok.pad_id)
+        pairs = [training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True) for ex in examples]
+        return pad_collate(with_positions(pairs, self.cfg.coupling(self.tok, rng)), self.tok.pad_id)
+
+def with_positions(pairs: list[tuple[torch.Tensor, ...]], positions: Callable[[], CoupledPositions] | None) -> list[tuple]:
+    "Each (inputs, targets[, weights]) pair with its inputs' position ids added, when `positions` starts rows (chapter 08)."
+    return [(*p, torch.tensor(positions().feed(p[0].tolist()))) for p in pairs] if positions else pairs
 
 def random_positions(batch: int, length: int, spread: int, device=None) -> torch.Tensor:
     """Per row, `length` distinct position ids drawn from `range(spread)` and sorted: trained this way, a model meets
@@ -180,8 +195,10 @@ def statistics_prompt(ex: Example, tok: Tokenizer, fmt: str = "console") -> tupl
     return ids, segments[-1].text
 
 @torch.no_grad()
-def exact_match(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 256) -> float:
-    "Share of `examples` whose statistics the model writes exactly right (greedy), given everything before them."
+def exact_match(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 256,
+                positions: Callable[[], CoupledPositions] | None = None) -> float:
+    """Share of `examples` whose statistics the model writes exactly right (greedy), given everything before them.
+    `positions`: what starts a row's position ids, for a model trained with position coupling (`TrainConfig.coupling`)."""
     device = next(model.parameters()).device
     prompts = [statistics_prompt(ex, tok, fmt) for ex in examples]
     by_length: dict[int, list[int]] = {}
@@ -191,14 +208,15 @@ def exact_match(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = 
         for s in range(0, len(idxs), batch_size):
             chunk = idxs[s:s + batch_size]
             x = torch.tensor([prompts[i][0] for i in chunk], device=device)
-            out = generate(model, x, max_new, temperature=0, stop_id=tok.eot_id, pad_id=tok.pad_id).tolist()
+            out = generate(model, x, max_new, temperature=0, stop_id=tok.eot_id, pad_id=tok.pad_id, positions=positions).tolist()
             for i, row in zip(chunk, out):
                 row = row[:row.index(tok.eot_id)] if tok.eot_id in row else row
                 right += tok.decode(row) == prompts[i][1]
     return right / len(examples)
 
 @torch.no_grad()
-def answer_accuracy(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 64) -> float:
+def answer_accuracy(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 64,
+                    positions: Callable[[], CoupledPositions] | None = None) -> float:
     "Share of the answer's tokens (the statistics, and any scratchpad) predicted right, each given the true text before it."
     device, right, count = next(model.parameters()).device, 0, 0
     model.eval()
@@ -208,21 +226,23 @@ def answer_accuracy(model: GPT, examples: list[Example], tok: Tokenizer, fmt: st
             prompt, answer = statistics_prompt(ex, tok, fmt)
             ids = prompt + tok.encode(answer)
             pairs.append(training_pair(ids, [False] * len(prompt) + [True] * (len(ids) - len(prompt))))
-        x, y = pad_collate(pairs, tok.pad_id)
+        x, y, *at = pad_collate(with_positions(pairs, positions), tok.pad_id)
         y = y.to(device)
-        predicted = model(x.to(device)).argmax(-1)
+        predicted = model(x.to(device), positions=at[0].to(device) if at else None).argmax(-1)
         scored = y != -100
         right += int((predicted == y)[scored].sum()); count += int(scored.sum())
     return right / count
 
 @torch.no_grad()
-def validation_loss(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 64) -> float:
+def validation_loss(model: GPT, examples: list[Example], tok: Tokenizer, fmt: str = "console", batch_size: int = 64,
+                    positions: Callable[[], CoupledPositions] | None = None) -> float:
     "Mean cross-entropy per trained token over `examples`."
     device, total, count = next(model.parameters()).device, 0.0, 0
     model.eval()
     for s in range(0, len(examples), batch_size):
-        x, y = pad_collate([training_pair(*encode_example(e, tok, FORMATS[fmt])) for e in examples[s:s + batch_size]], tok.pad_id)
-        _, loss = model(x.to(device), y.to(device))
+        pairs = [training_pair(*encode_example(e, tok, FORMATS[fmt])) for e in examples[s:s + batch_size]]
+        x, y, *at = pad_collate(with_positions(pairs, positions), tok.pad_id)
+        _, loss = model(x.to(device), y.to(device), positions=at[0].to(device) if at else None)
         n = (y != -100).sum().item(); total += loss.item() * n; count += n
     return total / count
 
@@ -367,12 +387,12 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
             if cfg.train_blocks >= 0: train_only_top(model, cfg.blocks_trained(state["step"]))
             for micro in range(cfg.grad_accum):
                 asked = time.perf_counter()
-                x, y, w = (t.to(device, non_blocking=True) for t in next(batches))
+                x, y, w, *at = (t.to(device, non_blocking=True) for t in next(batches))  # `at`: coupled position ids
                 waited += time.perf_counter() - asked
                 sync = world == 1 or micro == cfg.grad_accum - 1  # all-reduce gradients only on the last micro-batch
                 with (nullcontext() if sync else wrapped.no_sync()):
                     with torch.autocast(device.type, dtype=amp, enabled=amp is not None):
-                        positions = random_positions(*x.shape, cfg.random_positions, device) if cfg.random_positions else None
+                        positions = at[0] if at else random_positions(*x.shape, cfg.random_positions, device) if cfg.random_positions else None
                         _, loss = forward(x, y, positions=positions, weights=w)
                     (loss / cfg.grad_accum).backward()
                 window += torch.stack([loss.detach().float() / cfg.grad_accum, (y != -100).sum().float()])
@@ -396,9 +416,10 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
             stop = False
             if evaluate:
                 if main:  # one process evaluates and saves; the others wait for its verdict on early stopping
-                    record["val_loss"] = validation_loss(model, val, tok, cfg.format)
-                    record["exact_match"] = exact_match(model, val, tok, cfg.format)
-                    record["answer_accuracy"] = answer_accuracy(model, val, tok, cfg.format)
+                    coupled = cfg.coupling(tok)
+                    record["val_loss"] = validation_loss(model, val, tok, cfg.format, positions=coupled)
+                    record["exact_match"] = exact_match(model, val, tok, cfg.format, positions=coupled)
+                    record["answer_accuracy"] = answer_accuracy(model, val, tok, cfg.format, positions=coupled)
                     better = record["exact_match"] > state["best_exact"]
                     state["best_exact"] = max(state["best_exact"], record["exact_match"])
                     state["bad_evals"] = 0 if better else state["bad_evals"] + 1
