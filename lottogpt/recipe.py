@@ -55,6 +55,8 @@ ABLATION: dict[str, tuple[str, TrainConfig]] = {
                             variant(format="marked_checker", model=HYBRID, coupled=True, ticket_gap=150, **MARKED)),
     "length_coupled_rotary": ("length_coupled_gaps with all four heads rotary",
                               variant(format="marked_checker", model=FOUR_HEADS, coupled=True, ticket_gap=150, **MARKED)),
+    "length_coupled_crowded": ("length_coupled_gaps with a quarter of the purchases drawn from 12 numbers (many repeats)",
+                               variant(format="marked_checker", model=HYBRID, coupled=True, ticket_gap=150, crowd_prob=0.25, **MARKED)),
     "marked_checker_chars": ("marked_checker_4heads with one token per character (about three times longer sequences)",
                              variant(format="marked_checker", model=FOUR_HEADS, tokenizer="char", **MARKED)),
     "marked_checker_bpe": ("marked_checker_4heads with the hobby project's kind of tokenizer, BPE of 512 tokens",

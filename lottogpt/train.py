@@ -62,6 +62,7 @@ class TrainConfig:
     random_positions: int = 0       # train on sorted random position ids below this (chapter 08; 0: 0, 1, 2, ...)
     coupled: bool = False           # position coupling: scratchpad lines take their tickets' position ids (chapter 08)
     ticket_gap: int = 0             # with `coupled`: up to this many position ids skipped before each ticket in training
+    crowd_prob: float = 0.0         # share of purchases whose tickets share a few numbers (chapter 08; see chapter 02)
     curriculum: tuple[tuple[int, int], ...] = ()  # (until_step, max_tickets) stages of shorter purchases (chapter 08)
     init_from: str = ""             # a run folder: start from its weights and tokenizer (fine-tuning, chapter 11)
     train_blocks: int = -1          # train only the top k blocks, the final norm and the head (-1: everything)
@@ -163,7 +164,7 @@ class StepBatches(Dataset):
     def _example(self, rng: random.Random, max_tickets: int) -> Example:
         while True:
             ex = random_example(rng, max_tickets=max_tickets, win_prob=self.cfg.win_prob, forced_ranks=self.cfg.forced_ranks,
-                                rank_weights=self.cfg.rank_weights, rules=RULE_SETS[self.cfg.rules])
+                                rank_weights=self.cfg.rank_weights, rules=RULE_SETS[self.cfg.rules], crowd_prob=self.cfg.crowd_prob)
             if ex.key() not in self.exclude: return ex
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = random.Random(f"{self.cfg.seed}:{i}")
