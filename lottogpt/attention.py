@@ -65,7 +65,7 @@ class MultiHeadAttention(nn.Module):
                 explicit: bool = False) -> torch.Tensor:
         B, T, C = x.shape
         q, k, v = self.qkv(x).view(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4)
-        if rotate is not None: q, k = rotate(q), rotate(k)
+        if rotate is not None: q, k = rotate(q, k)
         if cache is not None: k, v, mask = *remember(cache, k, v), cache.get("mask", mask)
         if mask is None and T > 1 and k.shape[2] != T: mask = causal_mask(T, k.shape[2], device=x.device)
         if explicit:

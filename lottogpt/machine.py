@@ -229,7 +229,7 @@ class GraphedStep:
     def _step(self) -> torch.Tensor:
         m = self.model
         self.mask.index_fill_(3, self.at, True)
-        x, rotate = m._positions(m.tok_emb(self.token), self.at.view(1, 1) + self.shift)
+        x, rotate = m._positions(m.tok_emb(self.token), self.at.view(1, 1) + self.shift, self.at.view(1, 1))
         for block, layer in zip(m.blocks, self.cache): x = block(x, None, rotate, layer)
         self.at += 1
         return m.head(m.norm(x))[:, -1]

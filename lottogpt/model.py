@@ -32,6 +32,7 @@ class GPTConfig:
     dropout: float = 0.0
     positions: str = "learned"     # one of POSITIONS
     nope_heads: int = 0            # with rotary positions: this many heads per layer (the last ones) are not rotated
+    log_scaled: bool = False       # with nope_heads: their queries grow with log(tokens seen), a learned factor per head
     norm: str = "layernorm"        # one of NORMS
     bias: bool = True
     tie_embeddings: bool = True    # the output layer reuses the token embedding matrix
@@ -44,6 +45,7 @@ class GPTConfig:
             raise ValueError("rotary positions need an even number of features per head")
         if self.nope_heads and (self.positions != "rotary" or not 0 < self.nope_heads < self.n_head):
             raise ValueError(f"nope_heads needs rotary positions and must be below n_head {self.n_head}, not {self.nope_heads}")
+        if self.log_scaled and not self.nope_heads: raise ValueError("log_scaled scales the unrotated heads: set nope_heads")
 
 # %% ../nbs/04_model.ipynb #f33e6d74
 def sinusoids(positions: torch.Tensor, dim: int) -> torch.Tensor:
@@ -108,6 +110,7 @@ class GPT(nn.Module):
         self.norm = make_norm(cfg)
         self.head = nn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
         if cfg.tie_embeddings: self.head.weight = self.tok_emb.weight
+        if cfg.log_scaled: self.log_scale = nn.Parameter(torch.full((cfg.nope_heads,), 1 / math.log(256)))  # 1 at 256 tokens
         self.apply(self._init)
         for name, p in self.named_parameters():
             if name.endswith(("attn.proj.weight", "mlp.down.weight")): nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * cfg.n_layer))
@@ -117,15 +120,23 @@ class GPT(nn.Module):
         if isinstance(m, (nn.Linear, nn.Embedding)): nn.init.normal_(m.weight, 0.0, 0.02)
         if isinstance(m, nn.Linear) and m.bias is not None: nn.init.zeros_(m.bias)
 
-    def _positions(self, x: torch.Tensor, positions: torch.Tensor):
-        "Add position vectors to `x`, or return the rotation for attention; `(x, rotate)`."
+    def _positions(self, x: torch.Tensor, positions: torch.Tensor, seen: torch.Tensor | None = None):
+        """Add position vectors to `x`, or return the hook that rotates queries and keys for attention; `(x, rotate)`.
+        `seen`: how many tokens of the row come before each one (default: `positions`), for `log_scaled`."""
         cfg = self.cfg
         if cfg.positions == "learned": return x + self.pos_emb(positions), None
         if cfg.positions == "sinusoidal": return x + sinusoids(positions, cfg.n_embd).to(x), None
         if cfg.positions == "rotary":
             cos, sin = rotary_angles(positions, cfg.n_embd // cfg.n_head)
             rotated = cfg.n_head - cfg.nope_heads
-            return x, lambda t: torch.cat([rotate(t[:, :rotated], cos, sin), t[:, rotated:]], dim=1)
+            growth = None  # (batch, unrotated heads, time, 1)
+            if cfg.log_scaled:
+                seen = positions if seen is None else seen
+                growth = self.log_scale[:, None, None] * torch.log1p(seen.float())[:, None, :, None]
+            def turn(t, scale=None):
+                kept = t[:, rotated:] if scale is None else (t[:, rotated:].float() * scale).type_as(t)
+                return torch.cat([rotate(t[:, :rotated], cos, sin), kept], dim=1)
+            return x, lambda q, k: (turn(q, growth), turn(k))
         return x, None
 
     def forward(self, idx: torch.Tensor, targets: torch.Tensor | None = None, positions: torch.Tensor | None = None,
@@ -137,8 +148,8 @@ class GPT(nn.Module):
         last = start + T - 1 if positions is None else int(positions.max())  # only given positions need a look (a GPU sync)
         if self.cfg.positions == "learned" and last >= self.cfg.block_size:
             raise ValueError(f"position {last} is past the learned position table's {self.cfg.block_size} positions")
-        if positions is None: positions = torch.arange(start, start + T, device=idx.device).expand(B, T)
-        x, rot = self._positions(self.tok_emb(idx), positions)
+        seen = torch.arange(start, start + T, device=idx.device).expand(B, T)
+        x, rot = self._positions(self.tok_emb(idx), seen if positions is None else positions, seen)
         x = self.drop(x)
         mask = None
         if documents is not None:

@@ -72,6 +72,8 @@ CONFIGS["recipe_stress"] = replace(RECIPE, forced_ranks=3, eval_every=5000)
 # the length attempt: tickets given, position coupling with gaps, crowded purchases, the recipe's 5,000 steps
 CONFIGS["recipe_length"] = replace(RECIPE, format="marked_checker", model=HYBRID, coupled=True, ticket_gap=150, crowd_prob=0.25,
                                    forced_ranks=3, eval_every=5000)
+# and with the unrotated heads' attention sharpening with the log of the tokens seen (chapter 04's `log_scaled`)
+CONFIGS["recipe_length_scaled"] = replace(CONFIGS["recipe_length"], model=replace(HYBRID, log_scaled=True))
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
