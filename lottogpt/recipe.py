@@ -74,6 +74,8 @@ CONFIGS["recipe_length"] = replace(RECIPE, format="marked_checker", model=HYBRID
                                    forced_ranks=3, eval_every=5000)
 # and with the unrotated heads' attention sharpening with the log of the tokens seen (chapter 04's `log_scaled`)
 CONFIGS["recipe_length_scaled"] = replace(CONFIGS["recipe_length"], model=replace(HYBRID, log_scaled=True))
+# and with up to 6 forced wins per purchase, mostly fifth prizes: counts as high as long purchases reach
+CONFIGS["recipe_length_counts"] = replace(CONFIGS["recipe_length_scaled"], forced_ranks=6, rank_weights=(0.6, 0.1, 0.1, 0.1, 0.1))
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
