@@ -88,3 +88,5 @@ CONFIGS["small_second"] = replace(SMALL_RECIPE, max_steps=2150, curriculum=((150
 # the fourth CPU attempt: one rotary head for the copy, one unrotated head for the membership lookups
 CONFIGS["small_hybrid"] = replace(SMALL_RECIPE, lr=1.5e-3, min_lr=1.5e-4,
                                   model=GPTConfig(n_layer=3, n_head=2, n_embd=96, positions="rotary", nope_heads=1))
+# the fifth: the same with position coupling and training gaps, so that the short purchases' lesson carries to long ones
+CONFIGS["small_coupled"] = replace(CONFIGS["small_hybrid"], coupled=True, ticket_gap=150)
