@@ -193,17 +193,17 @@ def generate(model: GPT, idx: torch.Tensor, max_new_tokens: int, temperature: fl
     model.eval()
     cache = [{} for _ in model.blocks] if use_cache else None
     out, done, seq = [], torch.zeros(idx.shape[0], dtype=torch.bool, device=idx.device), idx
-    step_input, rows = idx, [positions() for _ in range(idx.shape[0])] if positions else None
-    at = torch.tensor([r.feed(ids) for r, ids in zip(rows, idx.tolist())], device=idx.device) if rows else None
+    step_input, counters = idx, [positions() for _ in range(idx.shape[0])] if positions else None
+    at = torch.tensor([c.feed(ids) for c, ids in zip(counters, idx.tolist())], device=idx.device) if counters else None
     for _ in range(max_new_tokens):
-        logits = model(step_input, cache=cache, positions=at[:, -step_input.shape[1]:] if rows else None)[:, -1]
+        logits = model(step_input, cache=cache, positions=at[:, -step_input.shape[1]:] if counters else None)[:, -1]
         nxt = pick_token(logits, temperature, top_k, generator)
         nxt = torch.where(done, torch.full_like(nxt, pad_id), nxt)
         out.append(nxt)
         if stop_id is not None: done |= nxt == stop_id
         if done.all(): break
         seq = torch.cat([seq, nxt[:, None]], dim=1); step_input = nxt[:, None] if use_cache else seq
-        if rows: at = torch.cat([at, torch.tensor([r.feed([t]) for r, t in zip(rows, nxt.tolist())], device=idx.device)], 1)
+        if counters: at = torch.cat([at, torch.tensor([c.feed([t]) for c, t in zip(counters, nxt.tolist())], device=idx.device)], 1)
     return torch.stack(out, dim=1)
 
 GPT.generate = generate
