@@ -134,12 +134,19 @@ CROWD = 12  # how many numbers a crowded purchase's tickets are drawn from
 
 def random_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 20, win_prob: float = 0.0,
                    forced_ranks: int = 1, rank_weights: Sequence[float] | None = None, rules: Rules = RULES,
-                   crowd_prob: float = 0.0) -> Example:
+                   crowd_prob: float = 0.0, rich_prob: float = 0.0) -> Example:
     """A purchase of `min_tickets`..`max_tickets` random tickets; with probability `win_prob`, `forced_ranks` tickets are
     replaced by winning ones (ranks uniform, or drawn with `rank_weights` from fifth to first) and marked as forced.
     With probability `crowd_prob` (chapter 08) every ticket is drawn from the same `CROWD` numbers, so each number
-    recurs in many tickets, as it does in a long purchase."""
+    recurs in many tickets, as it does in a long purchase. With probability `rich_prob` (chapter 08) each ticket holds
+    a uniformly drawn 0 to 6 of the winning numbers, so that about half of all its numbers win (every ticket forced)."""
     count = rng.randint(min_tickets, max_tickets)
+    if rich_prob and rng.random() < rich_prob:
+        draw = random_draw(rng)
+        others = [n for n in NUMBER_RANGE if n not in draw.numbers]
+        tickets = [Lotto(rng.sample(draw.numbers.numbers, k) + rng.sample(others, NUMBERS_PER_TICKET - k))
+                   for k in (rng.randint(0, NUMBERS_PER_TICKET) for _ in range(count))]
+        return Example(tuple(tickets), draw, frozenset(range(count)), rules)
     if crowd_prob and rng.random() < crowd_prob:
         crowd = rng.sample(NUMBER_RANGE, CROWD)
         tickets = [Lotto(sorted(rng.sample(crowd, NUMBERS_PER_TICKET))) for _ in range(count)]

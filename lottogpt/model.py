@@ -33,6 +33,7 @@ class GPTConfig:
     positions: str = "learned"     # one of POSITIONS
     nope_heads: int = 0            # with rotary positions: this many heads per layer (the last ones) are not rotated
     log_scaled: bool = False       # with nope_heads: their queries grow with log(tokens seen), a learned factor per head
+    equal_qk_init: float = 0.0     # with nope_heads: their query weights start equal to their key weights, of this std
     norm: str = "layernorm"        # one of NORMS
     bias: bool = True
     tie_embeddings: bool = True    # the output layer reuses the token embedding matrix
@@ -46,6 +47,7 @@ class GPTConfig:
         if self.nope_heads and (self.positions != "rotary" or not 0 < self.nope_heads < self.n_head):
             raise ValueError(f"nope_heads needs rotary positions and must be below n_head {self.n_head}, not {self.nope_heads}")
         if self.log_scaled and not self.nope_heads: raise ValueError("log_scaled scales the unrotated heads: set nope_heads")
+        if self.equal_qk_init and not self.nope_heads: raise ValueError("equal_qk_init starts the unrotated heads: set nope_heads")
 
 # %% ../nbs/04_model.ipynb #f33e6d74
 def sinusoids(positions: torch.Tensor, dim: int) -> torch.Tensor:
@@ -114,6 +116,12 @@ class GPT(nn.Module):
         self.apply(self._init)
         for name, p in self.named_parameters():
             if name.endswith(("attn.proj.weight", "mlp.down.weight")): nn.init.normal_(p, 0.0, 0.02 / math.sqrt(2 * cfg.n_layer))
+        if cfg.equal_qk_init:
+            with torch.no_grad():
+                for block in self.blocks:  # the qkv rows are (queries, keys, values) x heads x head features
+                    w = block.attn.qkv.weight.view(3, cfg.n_head, cfg.n_embd // cfg.n_head, cfg.n_embd)
+                    w[1, -cfg.nope_heads:].normal_(0.0, cfg.equal_qk_init)
+                    w[0, -cfg.nope_heads:] = w[1, -cfg.nope_heads:]
 
     @staticmethod
     def _init(m: nn.Module):

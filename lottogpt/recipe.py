@@ -90,3 +90,8 @@ CONFIGS["small_hybrid"] = replace(SMALL_RECIPE, lr=1.5e-3, min_lr=1.5e-4,
                                   model=GPTConfig(n_layer=3, n_head=2, n_embd=96, positions="rotary", nope_heads=1))
 # the fifth: the same with position coupling and training gaps, so that the short purchases' lesson carries to long ones
 CONFIGS["small_coupled"] = replace(CONFIGS["small_hybrid"], coupled=True, ticket_gap=150)
+# the sixth: the unrotated head starts as an equality detector, half the numbers of half the purchases win, one purchase
+# size per batch (no time lost to padding), and more of the time on purchases of at most 3 tickets
+CONFIGS["small_equal"] = replace(CONFIGS["small_coupled"], model=replace(CONFIGS["small_coupled"].model, equal_qk_init=0.1),
+                                 rich_prob=0.5, same_length=True, max_steps=2150, eval_every=2150,
+                                 curriculum=((1200, 3), (1500, 8), (1800, 14)))

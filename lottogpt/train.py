@@ -63,6 +63,8 @@ class TrainConfig:
     coupled: bool = False           # position coupling: scratchpad lines take their tickets' position ids (chapter 08)
     ticket_gap: int = 0             # with `coupled`: up to this many position ids skipped before each ticket in training
     crowd_prob: float = 0.0         # share of purchases whose tickets share a few numbers (chapter 08; see chapter 02)
+    rich_prob: float = 0.0          # share of purchases in which about half of all numbers win (chapter 08; see chapter 02)
+    same_length: bool = False       # all purchases of a micro-batch have as many tickets: little padding (chapter 08)
     curriculum: tuple[tuple[int, int], ...] = ()  # (until_step, max_tickets) stages of shorter purchases (chapter 08)
     init_from: str = ""             # a run folder: start from its weights and tokenizer (fine-tuning, chapter 11)
     train_blocks: int = -1          # train only the top k blocks, the final norm and the head (-1: everything)
@@ -161,15 +163,18 @@ class StepBatches(Dataset):
         rng = random.Random(f"{cfg.seed}:pool")
         self.pool = [self._example(rng, cfg.max_tickets(0)) for _ in range(cfg.pool)]
     def __len__(self) -> int: return 2**62
-    def _example(self, rng: random.Random, max_tickets: int) -> Example:
+    def _example(self, rng: random.Random, max_tickets: int, min_tickets: int = 1) -> Example:
+        cfg = self.cfg
         while True:
-            ex = random_example(rng, max_tickets=max_tickets, win_prob=self.cfg.win_prob, forced_ranks=self.cfg.forced_ranks,
-                                rank_weights=self.cfg.rank_weights, rules=RULE_SETS[self.cfg.rules], crowd_prob=self.cfg.crowd_prob)
+            ex = random_example(rng, min_tickets, max_tickets, cfg.win_prob, cfg.forced_ranks, cfg.rank_weights,
+                                RULE_SETS[cfg.rules], cfg.crowd_prob, cfg.rich_prob)
             if ex.key() not in self.exclude: return ex
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = random.Random(f"{self.cfg.seed}:{i}")
+        most = self.cfg.max_tickets(i // self.per_step)
+        least = rng.randint(1, most) if self.cfg.same_length else 1
         examples = (rng.choices(self.pool, k=self.cfg.batch_size) if self.pool else
-                    [self._example(rng, self.cfg.max_tickets(i // self.per_step)) for _ in range(self.cfg.batch_size)])
+                    [self._example(rng, least if self.cfg.same_length else most, least) for _ in range(self.cfg.batch_size)])
         pairs = [training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True) for ex in examples]
         return pad_collate(with_positions(pairs, self.cfg.coupling(self.tok, rng)), self.tok.pad_id)
 
