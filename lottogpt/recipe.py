@@ -95,3 +95,7 @@ CONFIGS["small_coupled"] = replace(CONFIGS["small_hybrid"], coupled=True, ticket
 CONFIGS["small_equal"] = replace(CONFIGS["small_coupled"], model=replace(CONFIGS["small_coupled"].model, equal_qk_init=0.1),
                                  rich_prob=0.5, same_length=True, max_steps=2150, eval_every=2150,
                                  curriculum=((1200, 3), (1500, 8), (1800, 14)))
+CONFIGS["small_rich"] = replace(CONFIGS["small_equal"], model=CONFIGS["small_coupled"].model)  # the same without equal_qk_init
+# the lever alone, on the short stage alone: 1,000 steps of purchases of at most 3 tickets, with and without it
+CONFIGS["small_marks_equal"] = replace(CONFIGS["small_equal"], max_steps=1000, eval_every=1000, curriculum=((1000, 3),))
+CONFIGS["small_marks"] = replace(CONFIGS["small_marks_equal"], model=CONFIGS["small_rich"].model)
