@@ -171,10 +171,10 @@ class StepBatches(Dataset):
             if ex.key() not in self.exclude: return ex
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = random.Random(f"{self.cfg.seed}:{i}")
-        most = self.cfg.max_tickets(i // self.per_step)
-        least = rng.randint(1, most) if self.cfg.same_length else 1
+        least, most = 1, self.cfg.max_tickets(i // self.per_step)
+        if self.cfg.same_length: least = most = rng.randint(1, most)
         examples = (rng.choices(self.pool, k=self.cfg.batch_size) if self.pool else
-                    [self._example(rng, least if self.cfg.same_length else most, least) for _ in range(self.cfg.batch_size)])
+                    [self._example(rng, most, least) for _ in range(self.cfg.batch_size)])
         pairs = [training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True) for ex in examples]
         return pad_collate(with_positions(pairs, self.cfg.coupling(self.tok, rng)), self.tok.pad_id)
 
