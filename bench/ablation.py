@@ -27,13 +27,15 @@ def main(argv=None) -> int:
     p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--steps", type=int, help="override every variant's number of steps (for a quick check)")
     p.add_argument("--workers", type=int, help="override every variant's number of data-loading workers")
+    p.add_argument("--eval-examples", type=int, help="override the validation dialogues of every evaluation during training "
+                   "(validation does not change training; the char tokenizer's varied prompt lengths make it slow)")
     p.add_argument("--evaluate-only", action="store_true", help="evaluate runs/ablation-NAME as trained before, do not train")
     p.add_argument("--out", type=Path, help="write the table as JSON here")
     args = p.parse_args(argv)
     rows = []
     for name in args.variants or list(ABLATION):
         what, cfg = ABLATION[name]
-        overrides = {"max_steps": args.steps, "workers": args.workers}
+        overrides = {"max_steps": args.steps, "workers": args.workers, "eval_examples": args.eval_examples}
         cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
         run = RUNS / f"ablation-{name}"
         if not args.evaluate_only:

@@ -9,6 +9,7 @@ in the line is the model's most likely next token. Writes one JSON file.
 import argparse
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -39,12 +40,16 @@ def token_kinds(ids: list[int], tok) -> list[tuple[int, str] | None]:
 
 
 @torch.no_grad()
-def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0) -> dict:
+def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = False, gap: int | None = None) -> dict:
     """For purchases of each size: the share of scratchpad lines whose copied numbers, marks and count are each all
-    right, and the share of purchases whose whole scratchpad is."""
+    right, and the share of purchases whose whole scratchpad is. `gaps`: coupled position ids skip ids before each
+    ticket as in training (`TrainConfig.ticket_gap`); `gap`: at least this many (`TrainConfig.min_ticket_gap`), instead of
+    the run's own."""
     model, tok, cfg = load_run(run)
+    if gap is not None: cfg = replace(cfg, min_ticket_gap=gap, ticket_gap=max(cfg.ticket_gap, gap))
     model.eval()
-    rng, fmt, by_size, positions = random.Random(seed), FORMATS[cfg.format], {}, cfg.coupling(tok)
+    rng, fmt, by_size = random.Random(seed), FORMATS[cfg.format], {}
+    positions = cfg.coupling(tok, random.Random(f"gaps:{seed}") if gaps else None)
     for tickets in sizes:
         lines_right, whole_right = {kind: 0 for kind in KINDS}, 0
         for _ in range(n):
@@ -57,7 +62,7 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0) -> dict:
             for kind in KINDS: lines_right[kind] += tickets - sum(wrong[kind])
             whole_right += not any(any(w) for w in wrong.values())
         by_size[tickets] = {**{kind: right / (n * tickets) for kind, right in lines_right.items()}, "whole": whole_right / n}
-    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "by_tickets": by_size}
+    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps, "min_ticket_gap": cfg.min_ticket_gap, "by_tickets": by_size}
 
 
 def main(argv=None) -> int:
@@ -66,12 +71,15 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[10, 20, 25, 30, 40, 60, 100],
                    help="tickets per purchase (default 10 20 25 30 40 60 100; training had at most 20)")
     p.add_argument("--n", type=int, default=20, help="purchases of each size (default 20)")
+    p.add_argument("--gaps", action="store_true", help="skip position ids before each ticket as in training (coupled runs)")
+    p.add_argument("--gap", type=int, help="skip at least this many position ids before each ticket (coupled runs; "
+                   "default: the run's min_ticket_gap)")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     rows = []
     for run in args.runs:
         if not (Path(run) / "config.json").exists(): p.error(f"{run} is not a trained run folder")
-        rows.append(probe(run, tuple(args.sizes), args.n))
+        rows.append(probe(run, tuple(args.sizes), args.n, gaps=args.gaps, gap=args.gap))
         print(run, *(f"{size}: copy {r['copy']:.0%} mark {r['mark']:.0%} count {r['count']:.0%} whole {r['whole']:.0%}"
                      for size, r in rows[-1]["by_tickets"].items()), sep="\n  ", flush=True)
         if args.out: save(args.out, {"environment": environment(), "n": args.n, "rows": rows})

@@ -23,6 +23,7 @@ from record import environment, gpu_tag, save  # noqa: E402
 
 from lottogpt.data import RUNS  # noqa: E402
 from lottogpt.evaluate import evaluate, summary  # noqa: E402
+from lottogpt.machine import Machine  # noqa: E402
 from lottogpt.model import param_counts  # noqa: E402
 from lottogpt.recipe import CONFIGS  # noqa: E402  (chapter 05's configs and chapter 08's recipe)
 from lottogpt.train import load_run, train  # noqa: E402
@@ -43,9 +44,9 @@ def train_reference(name: str, cfg, run: Path) -> dict:
     return training
 
 
-def evaluate_reference(run: Path, sets: tuple[str, ...], n: int, n_long: int | None = None, **options: bool) -> dict:
+def evaluate_reference(run: Path, sets: tuple[str, ...], n: int, n_long: int | None = None, **options) -> dict:
     """Evaluate the trained `run` on `sets` (`n_long` dialogues of `long`, which take several times longer to generate),
-    with `evaluate`'s `options` (the chapter 08 tools `calculator`, `grammar`, `draw`; `free_running`)."""
+    with `evaluate`'s `options` (the chapter 08 tools `calculator`, `grammar`, `draw`; `free_running`; `machine`)."""
     t = time.perf_counter()
     short = tuple(s for s in sets if s != "long" or n_long is None)
     report = evaluate(run, short, n, **options)
@@ -70,9 +71,12 @@ def main(argv=None) -> int:
     p.add_argument("--draw", action="store_true", help="evaluate with chapter 08's ticket draw; files get -draw")
     p.add_argument("--checker-only", action="store_true", help="measure checker mode only; files get -checker")
     p.add_argument("--evaluate-only", action="store_true", help="evaluate runs/ref-NAME as trained before, do not train")
+    p.add_argument("--gap", type=int, help="with --evaluate-only: evaluate a coupled run with at least this many position "
+                   "ids before each ticket (its min_ticket_gap); files get -gapN")
     p.add_argument("--suffix", help="added to the file names, e.g. long: eval-NAME-long-GPU.json")
     p.add_argument("--out", type=Path, default=Path("results"), help="folder for the results (default results/)")
     args = p.parse_args(argv)
+    if args.gap is not None and not args.evaluate_only: p.error("--gap measures a trained run again: add --evaluate-only")
     args.out.mkdir(parents=True, exist_ok=True)
     tag = gpu_tag()
     for name in args.configs:
@@ -80,8 +84,11 @@ def main(argv=None) -> int:
         if not args.evaluate_only: train_reference(name, CONFIGS[name], run)
         elif not (run / "reference.json").exists(): p.error(f"{run} has no finished reference training: run without --evaluate-only")
         tools = {tool: getattr(args, tool) for tool in ("calculator", "grammar", "draw")}
-        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long, free_running=not args.checker_only, **tools)
-        words = [tool for tool, used in tools.items() if used] + ["checker"] * args.checker_only + [args.suffix] * bool(args.suffix)
+        machine = Machine.load(run, min_ticket_gap=args.gap, **tools) if args.gap is not None else None
+        report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long, free_running=not args.checker_only,
+                                    machine=machine, **tools)
+        words = ([tool for tool, used in tools.items() if used] + ["checker"] * args.checker_only
+                 + [f"gap{args.gap}"] * (args.gap is not None) + [args.suffix] * bool(args.suffix))
         stem = "-".join([name, *words, tag])
         save(args.out / f"eval-{stem}.json", report)
         if not args.evaluate_only: shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")

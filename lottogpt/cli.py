@@ -112,12 +112,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from lottogpt.evaluate import evaluate, summary
+    from lottogpt.machine import Machine
     from lottogpt.train import CheckpointError
-    try: report = evaluate(args.run, tuple(args.set), args.n, args.seed, calculator=args.calculator,
-                           grammar=args.grammar, draw=args.draw, free_running=not args.checker_only)
-    except CheckpointError as e:
+    try: machine = Machine.load(args.run, calculator=args.calculator, grammar=args.grammar, draw=args.draw,
+                                min_ticket_gap=args.gap)
+    except (CheckpointError, ValueError) as e:
         print(f"lottogpt eval: {e}", file=sys.stderr)
         return 2
+    report = evaluate(args.run, tuple(args.set), args.n, args.seed, machine=machine, free_running=not args.checker_only)
     print(summary(report)); print(f"report: {args.run}/eval.json")
     return 0
 
@@ -159,12 +161,15 @@ def parser() -> argparse.ArgumentParser:
     play.set_defaults(handler=_play)
     train = sub.add_parser("train", help="train a model", description="Train a GPT on lotto dialogues. Ctrl-C saves a "
                            "checkpoint; --resume continues from it exactly.")
-    train.add_argument("--config", choices=["tiny", "small", "base", "original", "recipe", "recipe_stress", "recipe_length_scaled"],
+    train.add_argument("--config", choices=["tiny", "small", "base", "original", "recipe", "recipe_stress", "recipe_length_scaled",
+                                            "recipe_length_equal", "small_spaced"],
                        default="small",
                        help="named config: tiny (seconds on a CPU), small (minutes on a CPU), base (one GPU), original "
                             "(the hobby project's replica, chapter 07), recipe (chapter 08's model that counts; one GPU), "
                             "recipe_stress (chapter 08's final recipe: about 2 minutes on an H100), recipe_length_scaled "
-                            "(chapter 08's attempt at purchases longer than trained on; tickets given); default small")
+                            "and recipe_length_equal (chapter 08's attempts at purchases longer than trained on; tickets "
+                            "given; evaluate with --gap 8), small_spaced (chapter 08's CPU recipe, tickets given: about "
+                            "15 minutes on 2 cores); default small")
     train.add_argument("--out", help="run folder for checkpoints and metrics (default: runs/CONFIG)")
     train.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     train.add_argument("--steps", type=_positive, help="override the config's number of optimizer steps")
@@ -182,6 +187,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--grammar", action="store_true", help="sampled tickets are kept valid by the ticket grammar (chapter 08)")
     ev.add_argument("--draw", action="store_true", help="a tool draws the tickets at random, not the model (chapter 08)")
     ev.add_argument("--checker-only", action="store_true", help="only checker mode (the real program's tickets given)")
+    ev.add_argument("--gap", type=_natural, help="a run trained with position coupling (chapter 08): skip at least this many "
+                    "position ids before each ticket (default: the run's own min_ticket_gap)")
     ev.set_defaults(handler=_eval)
     buy = sub.add_parser("buy", help="the model as the lotto machine for one purchase",
                          description="The model runs the program for one purchase; each value missing from the options "

@@ -134,13 +134,22 @@ CROWD = 12  # how many numbers a crowded purchase's tickets are drawn from
 
 def random_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 20, win_prob: float = 0.0,
                    forced_ranks: int = 1, rank_weights: Sequence[float] | None = None, rules: Rules = RULES,
-                   crowd_prob: float = 0.0, rich_prob: float = 0.0) -> Example:
+                   crowd_prob: float = 0.0, rich_prob: float = 0.0, dense_prob: float = 0.0) -> Example:
     """A purchase of `min_tickets`..`max_tickets` random tickets; with probability `win_prob`, `forced_ranks` tickets are
     replaced by winning ones (ranks uniform, or drawn with `rank_weights` from fifth to first) and marked as forced.
     With probability `crowd_prob` (chapter 08) every ticket is drawn from the same `CROWD` numbers, so each number
     recurs in many tickets, as it does in a long purchase. With probability `rich_prob` (chapter 08) each ticket holds
-    a uniformly drawn 0 to 6 of the winning numbers, so that about half of all its numbers win (every ticket forced)."""
+    a uniformly drawn 0 to 6 of the winning numbers, so that about half of all its numbers win (every ticket forced).
+    With probability `dense_prob` (chapter 08) every ticket is drawn from a pool of 7 to 12 numbers, half of them
+    winning: each number recurs in half to six sevenths of the tickets, so 20 tickets repeat a number 10 to 17 times,
+    as 100 natural tickets do (about 13), and a winning number as often as any other (every ticket forced)."""
     count = rng.randint(min_tickets, max_tickets)
+    if dense_prob and rng.random() < dense_prob:
+        draw, size = random_draw(rng), rng.randint(NUMBERS_PER_TICKET + 1, 2 * NUMBERS_PER_TICKET)
+        others = [n for n in NUMBER_RANGE if n not in draw.numbers]
+        pool = rng.sample(draw.numbers.numbers, size // 2) + rng.sample(others, size - size // 2)
+        tickets = [Lotto(rng.sample(pool, NUMBERS_PER_TICKET)) for _ in range(count)]
+        return Example(tuple(tickets), draw, frozenset(range(count)), rules)
     if rich_prob and rng.random() < rich_prob:
         draw = random_draw(rng)
         others = [n for n in NUMBER_RANGE if n not in draw.numbers]
@@ -298,11 +307,14 @@ SCRATCH_OFFSET = 4096  # a scratchpad line's first position id, counted from its
 class CoupledPositions:
     """Position ids for one row under position coupling: the k-th scratchpad line (opened by `mark_id`) starts at the
     k-th ticket's first id (its `open_id`) plus `offset`; every other token is one after the token before. `feed`
-    takes the row's tokens as they come and returns their ids. With `max_gap` and `rng`, up to `max_gap` ids are
-    skipped before each ticket (training)."""
+    takes the row's tokens as they come and returns their ids. With `max_gap` and `rng`, `min_gap` to `max_gap` ids
+    are skipped before each ticket (training); else `min_gap` (a scratchpad line is longer than its ticket: without
+    a gap of the difference, consecutive lines share ids)."""
     def __init__(self, open_id: int, mark_id: int, offset: int = SCRATCH_OFFSET, max_gap: int = 0,
-                 rng: random.Random | None = None):
-        self.open_id, self.mark_id, self.offset, self.max_gap, self.rng = open_id, mark_id, offset, max_gap, rng
+                 rng: random.Random | None = None, min_gap: int = 0):
+        if max_gap and max_gap < min_gap: raise ValueError(f"max_gap ({max_gap}) is below min_gap ({min_gap})")
+        self.open_id, self.mark_id, self.offset, self.rng = open_id, mark_id, offset, rng
+        self.min_gap, self.max_gap = min_gap, max_gap
         self.starts, self.lines, self.next = [], 0, 0
 
     @classmethod
@@ -315,7 +327,7 @@ class CoupledPositions:
         out = []
         for t in ids:
             if t == self.open_id:
-                if self.max_gap: self.next += self.rng.randint(0, self.max_gap)
+                self.next += self.rng.randint(self.min_gap, self.max_gap) if self.max_gap and self.rng else self.min_gap
                 self.starts.append(self.next)
             elif t == self.mark_id:
                 self.lines += 1

@@ -13,7 +13,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -259,8 +259,12 @@ class Machine:
 
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
-             grammar: bool = False, draw: bool = False) -> "Machine":
+             grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None) -> "Machine":
+        "The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again)."
         model, tok, cfg = load_run(run, device or pick_device())
+        if min_ticket_gap is not None:
+            if not cfg.coupled: raise ValueError(f"{run} was not trained with position coupling: a ticket gap does not apply")
+            cfg = replace(cfg, min_ticket_gap=min_ticket_gap, ticket_gap=max(cfg.ticket_gap, min_ticket_gap))
         return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw, cfg.coupling(tok))
 
     def _tools(self, script: Script, rng: random.Random | None = None) -> Script:

@@ -62,8 +62,10 @@ class TrainConfig:
     random_positions: int = 0       # train on sorted random position ids below this (chapter 08; 0: 0, 1, 2, ...)
     coupled: bool = False           # position coupling: scratchpad lines take their tickets' position ids (chapter 08)
     ticket_gap: int = 0             # with `coupled`: up to this many position ids skipped before each ticket in training
+    min_ticket_gap: int = 0         # with `coupled`: at least this many, in training and evaluation (scratchpad lines apart)
     crowd_prob: float = 0.0         # share of purchases whose tickets share a few numbers (chapter 08; see chapter 02)
     rich_prob: float = 0.0          # share of purchases in which about half of all numbers win (chapter 08; see chapter 02)
+    dense_prob: float = 0.0         # share of purchases drawn from a pool of 7-12 numbers, half winning (chapter 08; see 02)
     same_length: bool = False       # all purchases of a micro-batch have as many tickets: little padding (chapter 08)
     curriculum: tuple[tuple[int, int], ...] = ()  # (until_step, max_tickets) stages of shorter purchases (chapter 08)
     init_from: str = ""             # a run folder: start from its weights and tokenizer (fine-tuning, chapter 11)
@@ -85,12 +87,14 @@ class TrainConfig:
             raise ValueError("lora_rank and train_blocks are two ways to fine-tune: set one of them")
         if self.coupled and (self.random_positions or self.model.positions == "learned"):
             raise ValueError("position coupling needs rotary or no positions, and no random_positions")
-        if self.ticket_gap and not self.coupled: raise ValueError("ticket_gap spreads coupled positions: set coupled too")
+        if (self.ticket_gap or self.min_ticket_gap) and not self.coupled:
+            raise ValueError("ticket_gap and min_ticket_gap spread coupled positions: set coupled too")
+        if self.ticket_gap and self.ticket_gap < self.min_ticket_gap: raise ValueError("ticket_gap is below min_ticket_gap")
 
     def coupling(self, tok: Tokenizer, rng: random.Random | None = None) -> Callable[[], CoupledPositions] | None:
         "With `coupled`, what starts a row's position ids (with the training gaps if given an `rng`); else None."
         if not self.coupled: return None
-        return CoupledPositions.maker(tok, max_gap=self.ticket_gap if rng else 0, rng=rng)
+        return CoupledPositions.maker(tok, max_gap=self.ticket_gap if rng else 0, rng=rng, min_gap=self.min_ticket_gap)
 
     def max_tickets(self, step: int) -> int:
         "The longest purchase trained on at `step`: the first curriculum stage not yet over, else 20."
@@ -167,7 +171,7 @@ class StepBatches(Dataset):
         cfg = self.cfg
         while True:
             ex = random_example(rng, min_tickets, max_tickets, cfg.win_prob, cfg.forced_ranks, cfg.rank_weights,
-                                RULE_SETS[cfg.rules], cfg.crowd_prob, cfg.rich_prob)
+                                RULE_SETS[cfg.rules], cfg.crowd_prob, cfg.rich_prob, cfg.dense_prob)
             if ex.key() not in self.exclude: return ex
     def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         rng = random.Random(f"{self.cfg.seed}:{i}")
