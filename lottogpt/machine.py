@@ -5,7 +5,7 @@
 # %% auto #0
 __all__ = ['SCRIPTS', 'RATE_QUESTION', 'TICKETS_QUESTION', 'Turn', 'Script', 'console_script', 'original_script',
            'checker_script', 'calculator', 'with_calculator', 'ticket_draw', 'with_draw', 'ticket_grammar',
-           'without_scratch', 'run_scripts', 'GraphedStep', 'Machine', 'generation_speed']
+           'without_scratch', 'run_scripts', 'GraphedStep', 'scratch_lines', 'Machine', 'generation_speed']
 
 # %% ../nbs/06_machine.ipynb #563fad93
 import random
@@ -244,28 +244,45 @@ class GraphedStep:
 
 _GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
 
+# %% ../nbs/06_machine.ipynb #c536a75d
+def scratch_lines(tok: Tokenizer) -> Callable[[list[int]], list[int] | None]:
+    "A constraint for chapter 08: one scratchpad line per ticket. Where a row ends a scratchpad line, the tokens it may write next."
+    (mark,), (opening,), (newline,) = (tok.encode(text) for text in ("#", "[", "\n"))  # single characters: one token each
+
+    def allowed(row: list[int]) -> list[int] | None:
+        if not row or row[-1] != newline or mark not in row: return None
+        line_start = len(row) - 1 - row[::-1].index(mark)
+        if newline in row[line_start + 1:-1]: return None  # past the scratchpad: this line break ends no scratchpad line
+        return [mark] if row.count(mark) < row.count(opening) else [newline]
+    return allowed
+
+
 # %% ../nbs/06_machine.ipynb #c360715d
 class Machine:
     """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
-    `draw`, the `ticket_draw` tool draws the tickets the model announces; `positions` numbers each row's positions
-    for a model trained with position coupling (chapter 08; `load` takes it from the run's config)."""
+    `draw`, the `ticket_draw` tool draws the tickets the model announces; with `line_count`, `scratch_lines` gives the
+    scratchpad one line per ticket; `positions` numbers each row's positions for a model trained with position
+    coupling (chapter 08; `load` takes it from the run's config)."""
     def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
-                 grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None):
+                 grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None,
+                 line_count: bool = False):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if (calculator or draw) and fmt == "original": raise ValueError("the tools read the console format's dialogue")
         self.model, self.tok, self.fmt, self.calculator, self.rules, self.draw = model, tok, fmt, calculator, rules, draw
-        self.grammar, self.positions = ticket_grammar(tok) if grammar else None, positions
+        self.grammar, self.positions, self.line_count = ticket_grammar(tok) if grammar else None, positions, line_count
+        rules = [rule for rule in (self.grammar, scratch_lines(tok) if line_count else None) if rule]
+        self.constrain = (lambda row: next((a for rule in rules if (a := rule(row)) is not None), None)) if rules else None
 
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
-             grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None) -> "Machine":
+             grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None, line_count: bool = False) -> "Machine":
         "The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again)."
         model, tok, cfg = load_run(run, device or pick_device())
         if min_ticket_gap is not None:
             if not cfg.coupled: raise ValueError(f"{run} was not trained with position coupling: a ticket gap does not apply")
             cfg = replace(cfg, min_ticket_gap=min_ticket_gap, ticket_gap=max(cfg.ticket_gap, min_ticket_gap))
-        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw, cfg.coupling(tok))
+        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw, cfg.coupling(tok), line_count)
 
     def _tools(self, script: Script, rng: random.Random | None = None) -> Script:
         "`script` with the machine's tools; the ticket draw only where an `rng` is given (not in checker mode)."
@@ -279,13 +296,13 @@ class Machine:
         g, rng = torch.Generator(next(self.model.parameters()).device).manual_seed(seed), random.Random(seed)
         scripts = [self._tools(SCRIPTS[self.fmt](amount, draw, self.tok), rng) for amount, draw in purchases]
         eot = self.tok.decode([self.tok.eot_id])
-        rows = run_scripts(self.model, self.tok, scripts, generator=g, constrain=self.grammar, positions=self.positions, **kw)
+        rows = run_scripts(self.model, self.tok, scripts, generator=g, constrain=self.constrain, positions=self.positions, **kw)
         return [self.tok.decode(r).removesuffix(eot) for r in rows]
 
     def check(self, examples: list[Example], **kw) -> list[str]:
         "Checker mode: the statistics the model writes for the real program's tickets of each example."
         scripts = [self._tools(checker_script(ex, self.tok, self.fmt)) for ex in examples]
-        rows = run_scripts(self.model, self.tok, scripts, temperature=0, positions=self.positions, **kw)
+        rows = run_scripts(self.model, self.tok, scripts, temperature=0, constrain=self.constrain, positions=self.positions, **kw)
         eot = self.tok.decode([self.tok.eot_id])
         return [self.tok.decode(r[len(s.opening):]).removesuffix(eot) for r, s in zip(rows, scripts)]
 
