@@ -57,7 +57,7 @@ ABLATION: dict[str, tuple[str, TrainConfig]] = {
                               variant(format="marked_checker", model=FOUR_HEADS, coupled=True, ticket_gap=150, **MARKED)),
     "length_coupled_crowded": ("length_coupled_gaps with a quarter of the purchases drawn from 12 numbers (many repeats)",
                                variant(format="marked_checker", model=HYBRID, coupled=True, ticket_gap=150, crowd_prob=0.25, **MARKED)),
-    "marked_checker_chars": ("marked_checker_4heads with one token per character (about three times longer sequences)",
+    "marked_checker_chars": ("marked_checker_4heads with one token per character (about 1.6 times as many tokens)",
                              variant(format="marked_checker", model=FOUR_HEADS, tokenizer="char", **MARKED)),
     "marked_checker_bpe": ("marked_checker_4heads with the hobby project's kind of tokenizer, BPE of 512 tokens",
                            variant(format="marked_checker", model=FOUR_HEADS, tokenizer="bpe", **MARKED)),
@@ -76,6 +76,11 @@ CONFIGS["recipe_length"] = replace(RECIPE, format="marked_checker", model=HYBRID
 CONFIGS["recipe_length_scaled"] = replace(CONFIGS["recipe_length"], model=replace(HYBRID, log_scaled=True))
 # and with up to 6 forced wins per purchase, mostly fifth prizes: counts as high as long purchases reach
 CONFIGS["recipe_length_counts"] = replace(CONFIGS["recipe_length_scaled"], forced_ranks=6, rank_weights=(0.6, 0.1, 0.1, 0.1, 0.1))
+# a quarter of the purchases dense (chapter 02): 20 tickets repeat each number as often as 100 natural ones do, so the
+# membership lookup meets in training as many copies of its number as on `long`
+CONFIGS["recipe_length_dense"] = replace(CONFIGS["recipe_length_scaled"], dense_prob=0.25)
+# and with the unrotated heads starting as detectors of equal tokens (chapter 04's `equal_qk_init`, the CPU lever)
+CONFIGS["recipe_length_equal"] = replace(CONFIGS["recipe_length_dense"], model=replace(HYBRID, log_scaled=True, equal_qk_init=0.1))
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
@@ -96,6 +101,10 @@ CONFIGS["small_equal"] = replace(CONFIGS["small_coupled"], model=replace(CONFIGS
                                  rich_prob=0.5, same_length=True, max_steps=2150, eval_every=2150,
                                  curriculum=((1200, 3), (1500, 8), (1800, 14)))
 CONFIGS["small_rich"] = replace(CONFIGS["small_equal"], model=CONFIGS["small_coupled"].model)  # the same without equal_qk_init
+# the seventh: scratchpad lines kept apart (at least 8 position ids before each ticket, in training and when it runs),
+# 120 steps fewer so that it trains within 15 minutes here
+CONFIGS["small_spaced"] = replace(CONFIGS["small_equal"], min_ticket_gap=8, max_steps=2030, eval_every=2030,
+                                  curriculum=((1150, 3), (1450, 8), (1750, 14)))
 # the lever alone, on the short stage alone: 1,000 steps of purchases of at most 3 tickets, with and without it
 CONFIGS["small_marks_equal"] = replace(CONFIGS["small_equal"], max_steps=1000, eval_every=1000, curriculum=((1000, 3),))
 CONFIGS["small_marks"] = replace(CONFIGS["small_marks_equal"], model=CONFIGS["small_rich"].model)
