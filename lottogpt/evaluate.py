@@ -205,7 +205,8 @@ def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 100
     machine = machine or Machine.load(run, device, calculator, grammar, draw)
     fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
     report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator,
-              "grammar": machine.grammar is not None, "draw": machine.draw, "line_count": machine.line_count, "n": n, "seed": seed, "sets": {}}
+              "grammar": machine.grammar is not None, "draw": machine.draw, "line_count": machine.line_count,
+              "n": n, "seed": seed, "sets": {}}
     for name in sets:
         examples, entry = [replace(e, rules=machine.rules) for e in make_set(name, n)], {}
         if free_running and not machine.fmt.endswith("checker"):

@@ -271,8 +271,8 @@ class Machine:
         if (calculator or draw) and fmt == "original": raise ValueError("the tools read the console format's dialogue")
         self.model, self.tok, self.fmt, self.calculator, self.rules, self.draw = model, tok, fmt, calculator, rules, draw
         self.grammar, self.positions, self.line_count = ticket_grammar(tok) if grammar else None, positions, line_count
-        rules = [rule for rule in (self.grammar, scratch_lines(tok) if line_count else None) if rule]
-        self.constrain = (lambda row: next((a for rule in rules if (a := rule(row)) is not None), None)) if rules else None
+        constraints = [c for c in (self.grammar, scratch_lines(tok) if line_count else None) if c]  # the first that applies
+        self.constrain = (lambda row: next((a for c in constraints if (a := c(row)) is not None), None)) if constraints else None
 
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
