@@ -9,7 +9,6 @@ in the line is the model's most likely next token. Writes one JSON file.
 import argparse
 import random
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -46,10 +45,9 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = 
     ticket as in training (`TrainConfig.ticket_gap`); `gap`: at least this many (`TrainConfig.min_ticket_gap`), instead of
     the run's own."""
     model, tok, cfg = load_run(run)
-    if gap is not None: cfg = replace(cfg, min_ticket_gap=gap, ticket_gap=max(cfg.ticket_gap, gap))
     model.eval()
     rng, fmt, by_size = random.Random(seed), FORMATS[cfg.format], {}
-    positions = cfg.coupling(tok, random.Random(f"gaps:{seed}") if gaps else None)
+    positions = cfg.coupling(tok, random.Random(f"gaps:{seed}") if gaps else None, min_gap=gap)
     for tickets in sizes:
         lines_right, whole_right = {kind: 0 for kind in KINDS}, 0
         for _ in range(n):
@@ -62,7 +60,7 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = 
             for kind in KINDS: lines_right[kind] += tickets - sum(wrong[kind])
             whole_right += not any(any(w) for w in wrong.values())
         by_size[tickets] = {**{kind: right / (n * tickets) for kind, right in lines_right.items()}, "whole": whole_right / n}
-    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps, "min_ticket_gap": cfg.min_ticket_gap, "by_tickets": by_size}
+    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps, "min_ticket_gap": cfg.min_ticket_gap if gap is None else gap, "by_tickets": by_size}
 
 
 def main(argv=None) -> int:

@@ -13,7 +13,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -279,10 +279,10 @@ class Machine:
              grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None, line_count: bool = False) -> "Machine":
         "The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again)."
         model, tok, cfg = load_run(run, device or pick_device())
-        if min_ticket_gap is not None:
-            if not cfg.coupled: raise ValueError(f"{run} was not trained with position coupling: a ticket gap does not apply")
-            cfg = replace(cfg, min_ticket_gap=min_ticket_gap, ticket_gap=max(cfg.ticket_gap, min_ticket_gap))
-        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw, cfg.coupling(tok), line_count)
+        if min_ticket_gap is not None and not cfg.coupled:
+            raise ValueError(f"{run} was not trained with position coupling: a ticket gap does not apply")
+        return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw,
+                   cfg.coupling(tok, min_gap=min_ticket_gap), line_count)
 
     def _tools(self, script: Script, rng: random.Random | None = None) -> Script:
         "`script` with the machine's tools; the ticket draw only where an `rng` is given (not in checker mode)."

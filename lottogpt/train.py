@@ -91,10 +91,14 @@ class TrainConfig:
             raise ValueError("ticket_gap and min_ticket_gap spread coupled positions: set coupled too")
         if self.ticket_gap and self.ticket_gap < self.min_ticket_gap: raise ValueError("ticket_gap is below min_ticket_gap")
 
-    def coupling(self, tok: Tokenizer, rng: random.Random | None = None) -> Callable[[], CoupledPositions] | None:
-        "With `coupled`, what starts a row's position ids (with the training gaps if given an `rng`); else None."
+    def coupling(self, tok: Tokenizer, rng: random.Random | None = None,
+                 min_gap: int | None = None) -> Callable[[], CoupledPositions] | None:
+        """With `coupled`, what starts a row's position ids (with the training gaps if given an `rng`); else None.
+        `min_gap` replaces `min_ticket_gap` (chapter 08: to measure a run again with its scratchpad lines apart)."""
         if not self.coupled: return None
-        return CoupledPositions.maker(tok, max_gap=self.ticket_gap if rng else 0, rng=rng, min_gap=self.min_ticket_gap)
+        least = self.min_ticket_gap if min_gap is None else min_gap
+        return CoupledPositions.maker(tok, max_gap=max(self.ticket_gap, least) if rng and self.ticket_gap else 0, rng=rng,
+                                      min_gap=least)
 
     def max_tickets(self, step: int) -> int:
         "The longest purchase trained on at `step`: the first curriculum stage not yet over, else 20."
