@@ -158,6 +158,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'lottogpt.machine.original_script': ('machine.html#original_script', 'lottogpt/machine.py'),
                                   'lottogpt.machine.run_scripts': ('machine.html#run_scripts', 'lottogpt/machine.py'),
                                   'lottogpt.machine.scratch_lines': ('machine.html#scratch_lines', 'lottogpt/machine.py'),
+                                  'lottogpt.machine.statistics_template': ('machine.html#statistics_template', 'lottogpt/machine.py'),
                                   'lottogpt.machine.ticket_draw': ('machine.html#ticket_draw', 'lottogpt/machine.py'),
                                   'lottogpt.machine.ticket_grammar': ('machine.html#ticket_grammar', 'lottogpt/machine.py'),
                                   'lottogpt.machine.with_calculator': ('machine.html#with_calculator', 'lottogpt/machine.py'),

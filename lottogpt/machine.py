@@ -5,7 +5,8 @@
 # %% auto #0
 __all__ = ['SCRIPTS', 'RATE_QUESTION', 'TICKETS_QUESTION', 'Turn', 'Script', 'console_script', 'original_script',
            'checker_script', 'calculator', 'with_calculator', 'ticket_draw', 'with_draw', 'ticket_grammar',
-           'without_scratch', 'run_scripts', 'GraphedStep', 'scratch_lines', 'Machine', 'generation_speed']
+           'without_scratch', 'run_scripts', 'GraphedStep', 'scratch_lines', 'statistics_template', 'Machine',
+           'generation_speed']
 
 # %% ../nbs/06_machine.ipynb #563fad93
 import random
@@ -21,7 +22,7 @@ import torch
 from .data import FORMATS, CoupledPositions, Example, random_draw
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULE_SETS, RULES,
                             LottoError, Rank, Rules, WinningNumbers, buy, dialogue, parse_amount, parse_bonus,
-                            parse_winning, return_rate)
+                            parse_winning, return_rate, statistics_block)
 from .model import GPT, pick_token
 from .tokenizer import Tokenizer
 from .train import load_run, pick_device, statistics_prompt
@@ -257,32 +258,54 @@ def scratch_lines(tok: Tokenizer) -> Callable[[list[int]], list[int] | None]:
     return allowed
 
 
+# %% ../nbs/06_machine.ipynb #c536a760
+def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[int]], list[int] | None]:
+    "A constraint for chapter 08: from `당첨 통계` to the return-rate question, the program's text; only the counts are free."
+    numbers = [tok.encode(str(n)) for n in range(NUMBER_RANGE.stop)]
+    if any(len(ids) != 1 for ids in numbers): raise ValueError("the statistics template needs one token per number (the lotto tokenizer)")
+    block = statistics_block({r: 0 for r in Rank}, rules.ticket_price, rules)
+    between = block[:block.index(RATE_QUESTION) + len(RATE_QUESTION)].split(" - 0개")  # the text around the counts
+    template = tok.encode(between[0] + " - ")
+    for text in between[1:-1]: template += [None] + tok.encode(f"개{text} - ")
+    template += [None] + tok.encode("개" + between[-1])
+    counts = [ids[0] for ids in numbers]
+
+    def allowed(row: list[int]) -> list[int] | None:
+        if template[0] not in row: return None
+        written = row[::-1].index(template[0]) + 1  # tokens since the last `당첨 통계`, itself included
+        if written >= len(template): return None  # the calculator's turn
+        return counts if template[written] is None else [template[written]]
+    return allowed
+
 # %% ../nbs/06_machine.ipynb #c360715d
 class Machine:
     """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
     `draw`, the `ticket_draw` tool draws the tickets the model announces; with `line_count`, `scratch_lines` gives the
-    scratchpad one line per ticket; `positions` numbers each row's positions for a model trained with position
+    scratchpad one line per ticket; with `template`, `statistics_template` writes the statistics' fixed text; `positions` numbers each row's positions for a model trained with position
     coupling (chapter 08; `load` takes it from the run's config)."""
     def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
                  grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None,
-                 line_count: bool = False):
+                 line_count: bool = False, template: bool = False):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if (calculator or draw) and fmt == "original": raise ValueError("the tools read the console format's dialogue")
         self.model, self.tok, self.fmt, self.calculator, self.rules, self.draw = model, tok, fmt, calculator, rules, draw
         self.grammar, self.positions, self.line_count = ticket_grammar(tok) if grammar else None, positions, line_count
-        constraints = [c for c in (self.grammar, scratch_lines(tok) if line_count else None) if c]  # the first that applies
+        self.template = template
+        constraints = [c for c in (self.grammar, scratch_lines(tok) if line_count else None,
+                                   statistics_template(tok, rules) if template else None) if c]  # the first that applies
         self.constrain = (lambda row: next((a for c in constraints if (a := c(row)) is not None), None)) if constraints else None
 
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
-             grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None, line_count: bool = False) -> "Machine":
+             grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None, line_count: bool = False,
+             template: bool = False) -> "Machine":
         "The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again)."
         model, tok, cfg = load_run(run, device or pick_device())
         if min_ticket_gap is not None and not cfg.coupled:
             raise ValueError(f"{run} was not trained with position coupling: a ticket gap does not apply")
         return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw,
-                   cfg.coupling(tok, min_gap=min_ticket_gap), line_count)
+                   cfg.coupling(tok, min_gap=min_ticket_gap), line_count, template)
 
     def _tools(self, script: Script, rng: random.Random | None = None) -> Script:
         "`script` with the machine's tools; the ticket draw only where an `rng` is given (not in checker mode)."

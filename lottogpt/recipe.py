@@ -81,6 +81,10 @@ CONFIGS["recipe_length_counts"] = replace(CONFIGS["recipe_length_scaled"], force
 CONFIGS["recipe_length_dense"] = replace(CONFIGS["recipe_length_scaled"], dense_prob=0.25)
 # and with the unrotated heads starting as detectors of equal tokens (chapter 04's `equal_qk_init`, the CPU lever)
 CONFIGS["recipe_length_equal"] = replace(CONFIGS["recipe_length_dense"], model=replace(HYBRID, log_scaled=True, equal_qk_init=0.1))
+# and with each purchase's gaps spread (chapter 02): 8 ids or more before every ticket, up to the purchase's own largest
+# gap (8-250), so that 20 tickets reach as far in position ids as 100 run with 8 before each do; and for 8,000 steps
+CONFIGS["recipe_length_spread"] = replace(CONFIGS["recipe_length_equal"], min_ticket_gap=8, ticket_gap=250, gap_spread=True)
+CONFIGS["recipe_length_spread_8k"] = replace(CONFIGS["recipe_length_spread"], max_steps=8000, eval_every=8000)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
@@ -105,6 +109,13 @@ CONFIGS["small_rich"] = replace(CONFIGS["small_equal"], model=CONFIGS["small_cou
 # 120 steps fewer so that it trains within 15 minutes here
 CONFIGS["small_spaced"] = replace(CONFIGS["small_equal"], min_ticket_gap=8, max_steps=2030, eval_every=2030,
                                   curriculum=((1150, 3), (1450, 8), (1750, 14)))
+# the eighth: the cosine ends at a third of the peak, not a tenth, so that the longest purchases (the last stage, where
+# every miss so far lay) are learned while the learning rate is still up; 1,750 steps, for time to spare in 15 minutes
+CONFIGS["small_steady"] = replace(CONFIGS["small_spaced"], min_lr=5e-4, max_steps=1750, eval_every=1750,
+                                  curriculum=((1000, 3), (1200, 8), (1400, 14)))
+# the ninth: the short stage longest (1,500 steps, where the lookup is learned: the more steps it had, the better every
+# attempt so far did), the longer stages shorter; lines apart as in the seventh
+CONFIGS["small_lookup"] = replace(CONFIGS["small_equal"], min_ticket_gap=8, curriculum=((1500, 3), (1700, 8), (1900, 14)))
 # the lever alone, on the short stage alone: 1,000 steps of purchases of at most 3 tickets, with and without it
 CONFIGS["small_marks_equal"] = replace(CONFIGS["small_equal"], max_steps=1000, eval_every=1000, curriculum=((1000, 3),))
 CONFIGS["small_marks"] = replace(CONFIGS["small_marks_equal"], model=CONFIGS["small_rich"].model)
