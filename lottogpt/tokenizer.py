@@ -35,6 +35,10 @@ class Tokenizer:
         return [self._piece(i) for i in self.encode(text)]
     def _piece(self, i: int) -> str: return self.decode([i])
 
+    def aliases(self) -> dict[int, int]:
+        "Tokens that stand for the same text as another, each with that other's id (none here; see `LottoTokenizer`)."
+        return {}
+
     def save(self, path: str | Path) -> None:
         "Write the tokenizer as JSON (no pickle: loading a file never runs code)."
         Path(path).write_text(json.dumps({"kind": self.kind, **self._state()}, ensure_ascii=False))
@@ -83,28 +87,39 @@ def program_alphabet() -> str:
     return "".join(sorted(set("".join(program_phrases())) | set("0123456789[],.-%\n :=#()원")))
 
 class LottoTokenizer(Tokenizer):
-    "Each number 0..45 one token, each fixed phrase of the program one token, any other character one token."
+    """Each number 0..45 one token, each fixed phrase of the program one token, any other character one token. With
+    `drawn` (chapter 08), each lotto number in a list of numbers joined by bare commas (the winning numbers as typed)
+    has a token of its own, after all the others: the same text, but told apart from a ticket's number."""
     kind = "lotto"
-    def __init__(self, phrases: Iterable[str] | None = None, alphabet: str | None = None, max_number: int = NUMBER_RANGE.stop - 1):
+    def __init__(self, phrases: Iterable[str] | None = None, alphabet: str | None = None, max_number: int = NUMBER_RANGE.stop - 1,
+                 drawn: bool = False):
         self.phrases = list(phrases or program_phrases())
         self.alphabet = alphabet or program_alphabet()
-        self.max_number = max_number
+        self.max_number, self.drawn = max_number, drawn
         self.tokens = list(SPECIALS) + self.phrases + [str(n) for n in range(max_number + 1)] + \
                       [c for c in self.alphabet if c not in self.phrases and not c.isdigit()] + list("0123456789")
         # A single digit is both a number token and a character token; the number token wins (it comes first).
         self.ids = {}
         for i, t in enumerate(self.tokens): self.ids.setdefault(t, i)
         self.digit_ids = {d: len(self.tokens) - 10 + int(d) for d in "0123456789"}
+        self.drawn_ids = {n: len(self.tokens) + k for k, n in enumerate(NUMBER_RANGE)} if drawn else {}
+        self.tokens += [str(n) for n in self.drawn_ids]
         alternatives = sorted(self.phrases, key=len, reverse=True)
-        self.pattern = re.compile("|".join(map(re.escape, alternatives)) + r"|[0-9]+|.", re.DOTALL)
+        # two digits at most, so that a return rate's thousands (`30,200.0`) stay as they are
+        drawn_list = r"(?P<drawn>[0-9]{1,2}(?:,[0-9]{1,2})+(?![0-9]))|" if drawn else ""
+        self.pattern = re.compile(drawn_list + "|".join(map(re.escape, alternatives)) + r"|[0-9]+|.", re.DOTALL)
 
     @property
     def vocab_size(self) -> int: return len(self.tokens)
 
     def encode(self, text: str) -> list[int]:
         out = []
-        for piece in self.pattern.findall(text):
-            if piece in self.ids: out.append(self.ids[piece])  # a phrase, a number 0..max_number, a character
+        for match in self.pattern.finditer(text):
+            piece = match.group()
+            if match.lastgroup == "drawn":
+                for k, n in enumerate(piece.split(",")):
+                    out += ([self.ids[","]] if k else []) + ([self.drawn_ids[int(n)]] if int(n) in self.drawn_ids else self.encode(n))
+            elif piece in self.ids: out.append(self.ids[piece])  # a phrase, a number 0..max_number, a character
             elif piece[0] in self.digit_ids: out.extend(self.digit_ids[d] for d in piece)  # "8000", "07": digit by digit
             else: raise ValueError(f"character {piece!r} is not in this tokenizer's vocabulary")
         return out
@@ -112,7 +127,9 @@ class LottoTokenizer(Tokenizer):
     def decode(self, ids: Iterable[int]) -> str:
         return "".join(self.tokens[i] for i in _check_ids(list(ids), self.vocab_size))
 
-    def _state(self): return {"phrases": self.phrases, "alphabet": self.alphabet, "max_number": self.max_number}
+    def aliases(self) -> dict[int, int]: return {i: self.ids[str(n)] for n, i in self.drawn_ids.items()}
+
+    def _state(self): return {"phrases": self.phrases, "alphabet": self.alphabet, "max_number": self.max_number, "drawn": self.drawn}
 
 # %% ../nbs/01_tokenizers.ipynb #7f1f35b5
 _CHUNK = re.compile(r" ?[0-9]+| ?[^\s0-9\w]+| ?\w+|\s+", re.UNICODE)
@@ -181,7 +198,7 @@ class BPETokenizer(Tokenizer):
 
 # %% ../nbs/01_tokenizers.ipynb #c01ad7e9
 _KINDS = {"char": lambda s: CharTokenizer(s["chars"]),
-          "lotto": lambda s: LottoTokenizer(s["phrases"], s["alphabet"], s["max_number"]),
+          "lotto": lambda s: LottoTokenizer(s["phrases"], s["alphabet"], s["max_number"], s.get("drawn", False)),
           "bpe": lambda s: BPETokenizer(s["merges"])}
 
 def load_tokenizer(path: str | Path) -> Tokenizer:

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
-           'StepBatches', 'with_positions', 'random_positions', 'batches_from', 'statistics_prompt', 'exact_match',
-           'answer_accuracy', 'validation_loss', 'save_checkpoint', 'with_adapters', 'CheckpointError', 'load_run',
-           'start_from', 'train_only_top', 'train', 'LivePlot']
+           'start_as_twins', 'StepBatches', 'with_positions', 'random_positions', 'batches_from', 'statistics_prompt',
+           'exact_match', 'answer_accuracy', 'validation_loss', 'save_checkpoint', 'with_adapters', 'CheckpointError',
+           'load_run', 'start_from', 'train_only_top', 'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -115,7 +115,7 @@ class TrainConfig:
     def from_dict(cls, d: dict) -> "TrainConfig":
         return cls(**{**d, "model": GPTConfig(**d["model"])})
 
-TOKENIZERS = ("lotto", "char", "bpe")
+TOKENIZERS = ("lotto", "char", "bpe", "lotto_drawn")  # lotto_drawn: chapter 01's drawn numbers (chapter 08)
 
 CONFIGS = {
     "tiny": TrainConfig(GPTConfig(n_layer=2, n_head=2, n_embd=32, block_size=512), batch_size=16, max_steps=60,
@@ -159,10 +159,16 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 # %% ../nbs/05_train.ipynb #bffa5b67
 def make_tokenizer(cfg: TrainConfig, n_texts: int = 2000) -> Tokenizer:
     "The tokenizer `cfg` names; `char` and `bpe` are learned from dialogues written in `cfg.format`."
-    if cfg.tokenizer == "lotto": return LottoTokenizer()
+    if cfg.tokenizer.startswith("lotto"): return LottoTokenizer(drawn=cfg.tokenizer == "lotto_drawn")
     rng = random.Random(f"tokenizer:{cfg.seed}")
     texts = ["".join(s.text for s in FORMATS[cfg.format](random_example(rng))) for _ in range(n_texts)]
     return CharTokenizer.train(texts) if cfg.tokenizer == "char" else BPETokenizer.train(texts, vocab_size=512)
+
+def start_as_twins(model: GPT, tok: Tokenizer) -> None:
+    """Start each of `tok`'s aliases (chapter 01's drawn numbers) with its twin's embedding, so that a head started to
+    match equal tokens (chapter 04's `equal_qk_init`) matches them too; training is left to tell them apart."""
+    with torch.no_grad():
+        for alias, twin in tok.aliases().items(): model.tok_emb.weight[alias] = model.tok_emb.weight[twin]
 
 class StepBatches(Dataset):
     """Batch `i`: `batch_size` dialogues (inputs, targets, loss weights) drawn with a generator seeded with (seed, i):
@@ -379,6 +385,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     elif cfg.init_from: tok = load_tokenizer(Path(cfg.init_from) / "tokenizer.json")
     else: tok = make_tokenizer(cfg)
     model = GPT(replace(cfg.model, vocab_size=tok.vocab_size)).to(device)
+    start_as_twins(model, tok)
     if cfg.init_from and not resuming: start_from(model, cfg.init_from, device)
     with_adapters(model, cfg)
     if cfg.unfreeze_every and world > 1: raise ValueError("gradual unfreezing runs in one process (DDP fixes the trained set)")
