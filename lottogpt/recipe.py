@@ -118,8 +118,9 @@ CONFIGS["small_steady"] = replace(CONFIGS["small_spaced"], min_lr=5e-4, max_step
 CONFIGS["small_lookup"] = replace(CONFIGS["small_equal"], min_ticket_gap=8, curriculum=((1500, 3), (1700, 8), (1900, 14)))
 # the tenth: the same with the winning numbers' own tokens (chapter 01's drawn numbers), each started as its ticket twin
 CONFIGS["small_drawn"] = replace(CONFIGS["small_lookup"], tokenizer="lotto_drawn")
-# the sixth once more with another seed: how far one training's number can be trusted
+# the sixth once more with other seeds: how far one training's number can be trusted
 CONFIGS["small_equal_seed1"] = replace(CONFIGS["small_equal"], seed=1)
+CONFIGS["small_equal_seed2"] = replace(CONFIGS["small_equal"], seed=2)
 # the lever alone, on the short stage alone: 1,000 steps of purchases of at most 3 tickets, with and without it
 CONFIGS["small_marks_equal"] = replace(CONFIGS["small_equal"], max_steps=1000, eval_every=1000, curriculum=((1000, 3),))
 CONFIGS["small_marks"] = replace(CONFIGS["small_marks_equal"], model=CONFIGS["small_rich"].model)
