@@ -60,7 +60,8 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = 
             for kind in KINDS: lines_right[kind] += tickets - sum(wrong[kind])
             whole_right += not any(any(w) for w in wrong.values())
         by_size[tickets] = {**{kind: right / (n * tickets) for kind, right in lines_right.items()}, "whole": whole_right / n}
-    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps, "min_ticket_gap": cfg.min_ticket_gap if gap is None else gap, "by_tickets": by_size}
+    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps,
+            "min_ticket_gap": cfg.min_ticket_gap if gap is None else gap, "by_tickets": by_size}
 
 
 def main(argv=None) -> int:

@@ -27,8 +27,7 @@ def scratch_ranks(text: str) -> Counter:
     "The ranks the scratchpad lines of `text` imply: a line's count of 3 is a fifth prize, and so on; `5보` the second."
     ranks = Counter()
     for matches, bonus in LINE.findall(text):
-        rank = next((r for r in Rank if r.matches == int(matches) and r.needs_bonus == bool(bonus)), None)
-        if rank: ranks[rank] += 1
+        if rank := Rank.of(int(matches), bool(bonus)): ranks[rank] += 1
     return ranks
 
 

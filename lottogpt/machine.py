@@ -264,11 +264,9 @@ def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[
     numbers = [tok.encode(str(n)) for n in range(NUMBER_RANGE.stop)]
     if any(len(ids) != 1 for ids in numbers): raise ValueError("the statistics template needs one token per number (the lotto tokenizer)")
     block = statistics_block({r: 0 for r in Rank}, rules.ticket_price, rules)
-    between = block[:block.index(RATE_QUESTION) + len(RATE_QUESTION)].split(" - 0개")  # the text around the counts
-    template = tok.encode(between[0] + " - ")
-    for text in between[1:-1]: template += [None] + tok.encode(f"개{text} - ")
-    template += [None] + tok.encode("개" + between[-1])
-    counts = [ids[0] for ids in numbers]
+    text = tok.encode(block[:block.index(RATE_QUESTION) + len(RATE_QUESTION)])
+    dash, zero, counts = tok.encode(" - ")[-1], numbers[0][0], [ids[0] for ids in numbers]
+    template = [None if t == zero and before == dash else t for before, t in zip([None, *text], text)]  # None: a count
 
     def allowed(row: list[int]) -> list[int] | None:
         if template[0] not in row: return None
@@ -282,16 +280,17 @@ class Machine:
     """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
     `draw`, the `ticket_draw` tool draws the tickets the model announces; with `line_count`, `scratch_lines` gives the
-    scratchpad one line per ticket; with `template`, `statistics_template` writes the statistics' fixed text; `positions` numbers each row's positions for a model trained with position
-    coupling (chapter 08; `load` takes it from the run's config)."""
+    scratchpad one line per ticket; with `template`, `statistics_template` writes the statistics' fixed text;
+    `positions` numbers each row's positions for a model trained with position coupling (chapter 08; `load` takes it
+    from the run's config)."""
     def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
                  grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None,
                  line_count: bool = False, template: bool = False):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if (calculator or draw) and fmt == "original": raise ValueError("the tools read the console format's dialogue")
         self.model, self.tok, self.fmt, self.calculator, self.rules, self.draw = model, tok, fmt, calculator, rules, draw
-        self.grammar, self.positions, self.line_count = ticket_grammar(tok) if grammar else None, positions, line_count
-        self.template = template
+        self.grammar, self.positions = ticket_grammar(tok) if grammar else None, positions
+        self.line_count, self.template = line_count, template
         constraints = [c for c in (self.grammar, scratch_lines(tok) if line_count else None,
                                    statistics_template(tok, rules) if template else None) if c]  # the first that applies
         self.constrain = (lambda row: next((a for c in constraints if (a := c(row)) is not None), None)) if constraints else None
