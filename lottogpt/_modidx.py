@@ -139,7 +139,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'lottogpt.machine.GraphedStep.__call__': ('machine.html#graphedstep.__call__', 'lottogpt/machine.py'),
                                   'lottogpt.machine.GraphedStep.__init__': ('machine.html#graphedstep.__init__', 'lottogpt/machine.py'),
                                   'lottogpt.machine.GraphedStep._step': ('machine.html#graphedstep._step', 'lottogpt/machine.py'),
-                                  'lottogpt.machine.GraphedStep.ready': ('machine.html#graphedstep.ready', 'lottogpt/machine.py'),
+                                  'lottogpt.machine.GraphedStep.prefilled': ('machine.html#graphedstep.prefilled', 'lottogpt/machine.py'),
                                   'lottogpt.machine.Machine': ('machine.html#machine', 'lottogpt/machine.py'),
                                   'lottogpt.machine.Machine.__init__': ('machine.html#machine.__init__', 'lottogpt/machine.py'),
                                   'lottogpt.machine.Machine._tools': ('machine.html#machine._tools', 'lottogpt/machine.py'),

@@ -119,45 +119,50 @@ def run_scripts(model: GPT, tok: Tokenizer, scripts: list[Script], temperature: 
                 constrain: Callable[[list[int]], list[int] | None] | None = None,
                 positions: Callable[[], CoupledPositions] | None = None) -> list[list[int]]:
     """Run every script to `<|endoftext|>` (or to the model's last position, or `max_tokens`); each row's tokens.
-    `graphs`: on a GPU, replay each cached step as a CUDA graph; `until_eot=False` runs every row to the limit;
+    `graphs`: on a GPU, run openings of every length as one batch in fixed cache buffers and replay each cached step as
+    a CUDA graph (elsewhere, each opening length is a batch of its own); `until_eot=False` runs every row to the limit;
     `constrain`: given a row's tokens, the tokens it may write next, or None for any (chapter 08's `ticket_grammar`);
     `positions`: what starts a row's position ids, for a model trained with chapter 08's position coupling."""
     model.eval()
-    by_length: dict[int, list[int]] = {}
-    for i, s in enumerate(scripts): by_length.setdefault(len(s.opening), []).append(i)
-    out: list[list[int]] = [[] for _ in scripts]
-    for idxs in by_length.values():
+    limit = min(max_tokens, model.cfg.block_size) if model.cfg.positions == "learned" else max_tokens
+    fixed = use_cache and graphs and isinstance(model, GPT) and next(model.parameters()).device.type == "cuda"
+    order = sorted(range(len(scripts)), key=lambda i: len(scripts[i].opening)) if fixed else range(len(scripts))
+    groups: dict[int, list[int]] = {}
+    for i in order:
+        if len(scripts[i].opening) < limit: groups.setdefault(0 if fixed else len(scripts[i].opening), []).append(i)
+    out: list[list[int]] = [list(s.opening) for s in scripts]  # an opening that fills the limit is all there is
+    for idxs in groups.values():
         for start in range(0, len(idxs), batch_size):
             chunk = idxs[start:start + batch_size]
             rows = _run_group(model, tok, [scripts[i] for i in chunk], temperature, top_k, final_temperature,
-                              max_tokens, use_cache, graphs, until_eot, generator, constrain, positions)
+                              limit, use_cache, fixed, until_eot, generator, constrain, positions)
             for i, row in zip(chunk, rows): out[i] = row
     return out
 
-def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_tokens, use_cache, graphs, until_eot, generator,
+def _run_group(model, tok, scripts, temperature, top_k, final_temperature, limit, use_cache, fixed, until_eot, generator,
                constrain, positions):
     device = next(model.parameters()).device
-    limit = min(max_tokens, model.cfg.block_size) if model.cfg.positions == "learned" else max_tokens
     rows = [list(s.opening) for s in scripts]
     queues = [[] for _ in scripts]  # tokens to feed in before the model writes again
     next_turn = [0] * len(scripts)
-    done = [False] * len(scripts)
-    cache = [{} for _ in model.blocks] if use_cache else None
+    done, ends = [False] * len(scripts), [0] * len(scripts)  # a row's tokens end where it is done
+    cache = [{} for _ in model.blocks] if use_cache and not fixed else None
     enders = {i for i in range(tok.vocab_size) if "\n" in tok.decode([i])}  # a question can only end on these
     enders |= {tok.encode(t.question)[-1] for s in scripts for t in s.turns if t.tool}
     asked = [max((i + 1 for i, t in enumerate(s.turns) if not t.tool), default=0) for s in scripts]  # the turns after: tools
     counters = [positions() for _ in scripts] if positions else []
     placed = [c.feed(row) for c, row in zip(counters, rows)]  # each row's position ids so far, when coupled
     def last_ids(n: int) -> torch.Tensor | None: return torch.tensor([p[-n:] for p in placed], device=device) if placed else None
-    step_input, graphed = torch.tensor(rows, device=device), None
-    while not all(done) and len(rows[0]) < limit:
-        if graphed is not None: logits = graphed(step_input, last_ids(1))
-        else:
+    step_input, stepper, logits = torch.tensor(rows, device=device) if not fixed else None, None, None
+    if fixed:  # each row may write up to the limit: the shortest opening's row needs the most room after the longest's
+        room = limit + max(map(len, rows)) - min(map(len, rows))
+        logits, stepper = GraphedStep.prefilled(model, rows, placed, room)
+    while not all(done):
+        if stepper is not None and logits is None: logits = stepper(step_input, last_ids(1))
+        elif logits is None:
             fresh = step_input.shape[1] if use_cache else len(rows[0])
             logits = model(step_input if use_cache else torch.tensor(rows, device=device), cache=cache,
                            positions=last_ids(fresh))[:, -1]
-            if use_cache and graphs and device.type == "cuda" and isinstance(model, GPT):  # the prefill is done
-                graphed = GraphedStep.ready(model, cache, len(rows[0]), limit)
         final = [next_turn[r] >= asked[r] for r in range(len(scripts))]  # the person has answered everything
         live = [r for r in range(len(rows)) if not done[r]]
         if constrain is not None: logits = _constrained(logits, {r: constrain(rows[r]) for r in live if not queues[r]})
@@ -178,8 +183,12 @@ def _run_group(model, tok, scripts, temperature, top_k, final_temperature, max_t
                 if text.endswith(turn.question):
                     answer = turn.answer(tok.decode(rows[r])) if callable(turn.answer) else turn.answer
                     queues[r].extend(answer); next_turn[r] += 1
+            done[r] |= len(rows[r]) >= limit
+            if done[r]: ends[r] = len(rows[r])
         for p, c, row in zip(placed, counters, rows): p.extend(c.feed(row[-1:]))
         step_input = torch.tensor([[row[-1]] for row in rows], device=device) if fed else next(iter(picks.values()))[:, None]
+        logits = None
+    rows = [row[:end] for row, end in zip(rows, ends)]
     return [row[:row.index(tok.eot_id) + 1] if tok.eot_id in row and until_eot else row for row in rows]
 
 def _constrained(logits: torch.Tensor, allowed: dict[int, list[int] | None]) -> torch.Tensor:
@@ -194,17 +203,22 @@ def _constrained(logits: torch.Tensor, allowed: dict[int, list[int] | None]) -> 
     return logits
 
 class GraphedStep:
-    "One cached decoding step of `model` for a fixed batch, captured once as a CUDA graph and replayed."
-    def __init__(self, model: GPT, like: dict, capacity: int):
-        self.model, batch, device = model, like["k"].shape[0], like["k"].device
-        self.at = torch.zeros(1, dtype=torch.long, device=device)  # the position of the next token
+    """One cached decoding step of `model` for a fixed batch, captured once as a CUDA graph and replayed (on a CPU, run
+    as it is). Rows may have started from openings of different lengths: each row's keys fill its own first
+    positions, a mask hides the gap up to the longest opening, and `behind` says how many tokens each row is short."""
+    def __init__(self, model: GPT, batch: int, like: dict, capacity: int):
+        self.model, device = model, like["k"].device
+        self.at = torch.zeros(1, dtype=torch.long, device=device)  # the buffer position of the next token
         self.mask = torch.zeros(batch, 1, 1, capacity, dtype=torch.bool, device=device)  # the keys written so far
-        shape = (*like["k"].shape[:2], capacity, like["k"].shape[3])  # fixed buffers: every step has the same shapes
+        shape = (batch, like["k"].shape[1], capacity, like["k"].shape[3])  # fixed buffers: every step has the same shapes
         self.cache = [{"at": self.at, "mask": self.mask, "k": like["k"].new_zeros(shape), "v": like["v"].new_zeros(shape)}
                       for _ in model.blocks]
         self.token = torch.zeros(batch, 1, dtype=torch.long, device=device)
-        self.shift = torch.zeros(batch, 1, dtype=torch.long, device=device)  # position id - `at`, when ids are coupled
+        self.behind = torch.zeros(batch, 1, dtype=torch.long, device=device)  # a row's tokens so far - `at`
+        self.shift = torch.zeros(batch, 1, dtype=torch.long, device=device)  # position id - tokens so far, when coupled
         self.length = 0  # `at`, as the host knows it without a sync
+        self.graph = None
+        if device.type != "cuda": return
         side = torch.cuda.Stream(); side.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(side):  # warm up off the default stream, as capture requires
             for _ in range(2): self._step()
@@ -213,24 +227,43 @@ class GraphedStep:
         with torch.cuda.graph(self.graph): self.logits = self._step()
 
     @classmethod
-    def ready(cls, model: GPT, cache: list[dict], length: int, capacity: int) -> "GraphedStep":
-        "A graph for this model, batch and capacity (captured once, then reused), loaded with the prefill's `cache`."
+    def prefilled(cls, model: GPT, rows: list[list[int]], ids: list[list[int]], capacity: int
+                  ) -> tuple[torch.Tensor, "GraphedStep"]:
+        """Run the openings `rows` through `model`, one batch per length (`ids`: each row's position ids, or empty for
+        the plain ones); every row's last logits, and a step for this model, batch and capacity (captured once, then
+        reused) loaded with all their keys and values."""
+        device, by_length = next(model.parameters()).device, {}
+        for r, row in enumerate(rows): by_length.setdefault(len(row), []).append(r)
+        logits, parts = None, []
+        for length, members in by_length.items():
+            cache = [{} for _ in model.blocks]
+            positions = torch.tensor([ids[r] for r in members], device=device) if ids else None
+            last = model(torch.tensor([rows[r] for r in members], device=device), cache=cache, positions=positions)[:, -1]
+            if logits is None: logits = last.new_empty(len(rows), last.shape[-1])
+            logits[members] = last
+            parts.append((torch.tensor(members, device=device), length, cache))
         graphs = _GRAPHS.setdefault(model, {})
-        key = (cache[0]["k"].shape[0], capacity)
+        key = (len(rows), capacity)
         if key not in graphs:
             if len(graphs) >= 8: graphs.pop(next(iter(graphs)))  # keep a few: each holds a cache's worth of memory
-            graphs[key] = cls(model, cache[0], capacity)
-        step = graphs[key]
-        for fixed, layer in zip(step.cache, cache):
-            fixed["k"][:, :, :length], fixed["v"][:, :, :length] = layer["k"][:, :, :length], layer["v"][:, :, :length]
-        step.at.fill_(length); step.mask.fill_(False); step.mask[..., :length] = True
-        step.shift.zero_(); step.length = length
-        return step
+            graphs[key] = cls(model, len(rows), parts[0][2][0], capacity)
+        step, longest = graphs[key], max(by_length)
+        step.mask.fill_(False)
+        for members, length, cache in parts:
+            for fixed, layer in zip(step.cache, cache):
+                fixed["k"][members, :, :length], fixed["v"][members, :, :length] = layer["k"][:, :, :length], layer["v"][:, :, :length]
+            step.mask[members, ..., :length] = True
+            step.behind[members] = length - longest
+        step.at.fill_(longest); step.shift.zero_(); step.length = longest
+        return logits, step
 
     def _step(self) -> torch.Tensor:
         m = self.model
         self.mask.index_fill_(3, self.at, True)
-        x, rotate = m._positions(m.tok_emb(self.token), self.at.view(1, 1) + self.shift, self.at.view(1, 1))
+        seen = self.at.view(1, 1) + self.behind  # how many tokens of each row come before this one
+        ids = seen + self.shift
+        if m.cfg.positions == "learned": ids = ids.clamp(max=m.cfg.block_size - 1)  # rows done at the limit still step
+        x, rotate = m._positions(m.tok_emb(self.token), ids, seen)
         for block, layer in zip(m.blocks, self.cache): x = block(x, None, rotate, layer)
         self.at += 1
         return m.head(m.norm(x))[:, -1]
@@ -238,8 +271,9 @@ class GraphedStep:
     def __call__(self, tokens: torch.Tensor, positions: torch.Tensor | None = None) -> torch.Tensor:
         "The next-token logits after `tokens` (batch, 1) at `positions` (default: the next); valid until the next call."
         self.token.copy_(tokens)
-        if positions is not None: self.shift.copy_(positions - self.length)
-        self.graph.replay()
+        if positions is not None: self.shift.copy_(positions - self.length - self.behind)
+        if self.graph is None: self.logits = self._step()
+        else: self.graph.replay()
         self.length += 1
         return self.logits
 
