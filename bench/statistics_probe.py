@@ -1,5 +1,5 @@
 """Chapter 08: where do a long purchase's statistics go wrong, in the scratchpad or in the adding up? For each purchase
-of more than `--above` tickets among the first `--n` of the `long` set, the trained run writes its scratchpad and
+of more than `--above` tickets among the first `--n` of the test set `--set` (`long` unless told), the trained run writes its scratchpad and
 statistics (as `lottogpt eval` runs it, with the tools asked for); the ranks its own scratchpad lines imply are
 compared with the real ones and with the counts its statistics give. Writes one JSON file.
 
@@ -34,7 +34,8 @@ def scratch_ranks(text: str) -> Counter:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run", help="a trained run folder (a marked scratchpad format, tickets given)")
-    p.add_argument("--n", type=int, default=100, help="purchases of the long set to look among (default 100)")
+    p.add_argument("--set", default="long", choices=["natural", "stress", "long"], help="the test set (default long)")
+    p.add_argument("--n", type=int, default=100, help="purchases of the set to look among (default 100)")
     p.add_argument("--above", type=int, default=80, help="only purchases of more tickets than this (default 80)")
     p.add_argument("--gap", type=int, help="at least this many position ids before each ticket (coupled runs)")
     p.add_argument("--lines", action="store_true", help="the machine gives the scratchpad one line per ticket")
@@ -46,7 +47,7 @@ def main(argv=None) -> int:
                                 template=args.template)
     except ValueError as e: p.error(str(e))
     if not machine.fmt.startswith("marked"): p.error(f"{args.run} does not write the marked scratchpad")
-    examples = [e for e in make_set("long", args.n) if len(e.tickets) > args.above]
+    examples = [e for e in make_set(args.set, args.n) if len(e.tickets) > args.above]
     rows = []
     for ex, text in zip(examples, machine.check(examples)):
         statistics = "당첨 통계" + text.rsplit("당첨 통계", 1)[-1] if "당첨 통계" in text else ""
@@ -60,7 +61,7 @@ def main(argv=None) -> int:
                "statistics_right": sum(right(r, "statistics") for r in rows),
                "statistics_follow_scratchpad": sum(r["statistics"] == r["scratchpad"] for r in rows)}
     print(summary)
-    save(args.out, {"run": args.run, "gap": args.gap, "line_count": args.lines, "template": args.template,
+    save(args.out, {"run": args.run, "set": args.set, "gap": args.gap, "line_count": args.lines, "template": args.template,
                     "n": args.n, "above": args.above, "summary": summary, "rows": rows, "environment": environment()})
     return 0
 

@@ -281,11 +281,14 @@ _GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
 
 # %% ../nbs/06_machine.ipynb #c536a75d
 def scratch_lines(tok: Tokenizer) -> Callable[[list[int]], list[int] | None]:
-    "A constraint for chapter 08: one scratchpad line per ticket. Where a row ends a scratchpad line, the tokens it may write next."
+    """A constraint for chapter 08: one scratchpad line per ticket, the first right after the bonus ball's line. Where a
+    row ends such a line, the tokens it may write next."""
     (mark,), (opening,), (newline,) = (tok.encode(text) for text in ("#", "[", "\n"))  # single characters: one token each
+    after_bonus = re.compile(re.escape(PROMPT_BONUS) + r"\n\d+\n$")
 
     def allowed(row: list[int]) -> list[int] | None:
-        if not row or row[-1] != newline or mark not in row: return None
+        if not row or row[-1] != newline: return None
+        if mark not in row: return [mark] if after_bonus.search(tok.decode(row[-64:])) else None
         line_start = len(row) - 1 - row[::-1].index(mark)
         if newline in row[line_start + 1:-1]: return None  # past the scratchpad: this line break ends no scratchpad line
         return [mark] if row.count(mark) < row.count(opening) else [newline]
@@ -294,16 +297,20 @@ def scratch_lines(tok: Tokenizer) -> Callable[[list[int]], list[int] | None]:
 
 # %% ../nbs/06_machine.ipynb #c536a760
 def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[int]], list[int] | None]:
-    "A constraint for chapter 08: from `당첨 통계` to the return-rate question, the program's text; only the counts are free."
+    """A constraint for chapter 08: from the end of a finished scratchpad (a line for every ticket, then a blank line) or
+    from `당첨 통계`, to the return-rate question, the program's text; only the counts are free."""
     numbers = [tok.encode(str(n)) for n in range(NUMBER_RANGE.stop)]
     if any(len(ids) != 1 for ids in numbers): raise ValueError("the statistics template needs one token per number (the lotto tokenizer)")
     block = statistics_block({r: 0 for r in Rank}, rules.ticket_price, rules)
     text = tok.encode(block[:block.index(RATE_QUESTION) + len(RATE_QUESTION)])
     dash, zero, counts = tok.encode(" - ")[-1], numbers[0][0], [ids[0] for ids in numbers]
     template = [None if t == zero and before == dash else t for before, t in zip([None, *text], text)]  # None: a count
+    (mark,), (opening,), (newline,) = (tok.encode(text) for text in ("#", "[", "\n"))
 
     def allowed(row: list[int]) -> list[int] | None:
-        if template[0] not in row: return None
+        if template[0] not in row:  # the statistics follow the scratchpad: the header is the program's too
+            finished = row[-2:] == [newline, newline] and mark in row and row.count(mark) >= row.count(opening)
+            return [template[0]] if finished else None
         written = row[::-1].index(template[0]) + 1  # tokens since the last `당첨 통계`, itself included
         if written >= len(template): return None  # the calculator's turn
         return counts if template[written] is None else [template[written]]

@@ -85,6 +85,13 @@ CONFIGS["recipe_length_equal"] = replace(CONFIGS["recipe_length_dense"], model=r
 # gap (8-250), so that 20 tickets reach as far in position ids as 100 run with 8 before each do; and for 8,000 steps
 CONFIGS["recipe_length_spread"] = replace(CONFIGS["recipe_length_equal"], min_ticket_gap=8, ticket_gap=250, gap_spread=True)
 CONFIGS["recipe_length_spread_8k"] = replace(CONFIGS["recipe_length_spread"], max_steps=8000, eval_every=8000)
+# recipe_length_equal with the winning numbers' own tokens (chapter 01's drawn numbers): the lookup's keys are six tokens
+# that no ticket holds, however many tickets repeat a number; and once more with another seed
+CONFIGS["recipe_length_drawn"] = replace(CONFIGS["recipe_length_equal"], tokenizer="lotto_drawn")
+CONFIGS["recipe_length_drawn_seed1"] = replace(CONFIGS["recipe_length_drawn"], seed=1)
+# recipe_length_equal once more with other seeds: how far the long result of one training can be trusted
+CONFIGS["recipe_length_equal_seed1"] = replace(CONFIGS["recipe_length_equal"], seed=1)
+CONFIGS["recipe_length_equal_seed2"] = replace(CONFIGS["recipe_length_equal"], seed=2)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
