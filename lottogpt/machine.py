@@ -305,7 +305,7 @@ def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[
     text = tok.encode(block[:block.index(RATE_QUESTION) + len(RATE_QUESTION)])
     dash, zero, counts = tok.encode(" - ")[-1], numbers[0][0], [ids[0] for ids in numbers]
     template = [None if t == zero and before == dash else t for before, t in zip([None, *text], text)]  # None: a count
-    (mark,), (opening,), (newline,) = (tok.encode(text) for text in ("#", "[", "\n"))
+    (mark,), (opening,), (newline,) = (tok.encode(symbol) for symbol in ("#", "[", "\n"))
 
     def allowed(row: list[int]) -> list[int] | None:
         if template[0] not in row:  # the statistics follow the scratchpad: the header is the program's too

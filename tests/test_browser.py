@@ -152,8 +152,8 @@ def test_training_progress_bar_renders_as_a_widget(lab):
     with chromium_page() as page:
         run_notebook(page, url, token, "progress.ipynb")
         bar = page.locator(".jp-OutputArea-output .widget-hprogress, .jp-OutputArea-output progress").first
-        expect(bar).to_be_visible()
-        expect(page.locator(".jp-OutputArea-output", has_text="30/30").first).to_be_visible()
+        expect(bar).to_be_visible(timeout=30_000)  # the widget renders after the cell ends, later on a loaded machine
+        expect(page.locator(".jp-OutputArea-output", has_text="30/30").first).to_be_visible(timeout=30_000)
         page.screenshot(path=SHOTS / "progress_bar.png")
         assert page.js_errors == [], page.js_errors
 
