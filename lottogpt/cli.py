@@ -115,7 +115,8 @@ def _eval(args: argparse.Namespace) -> int:
     from lottogpt.machine import Machine
     from lottogpt.train import CheckpointError
     try: machine = Machine.load(args.run, calculator=args.calculator, grammar=args.grammar, draw=args.draw,
-                                min_ticket_gap=args.gap, line_count=args.lines, template=args.template)
+                                min_ticket_gap=args.gap, line_count=args.lines, template=args.template,
+                                sharpen=args.sharpen)
     except (CheckpointError, ValueError) as e:
         print(f"lottogpt eval: {e}", file=sys.stderr)
         return 2
@@ -192,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--lines", action="store_true", help="the machine gives the scratchpad one line per ticket (chapter 08)")
     ev.add_argument("--template", action="store_true", help="the machine writes the statistics' fixed text, the model "
                     "only the counts (chapter 08)")
+    ev.add_argument("--sharpen", action="store_true", help="a run with log-scaled heads: past its training's longest "
+                    "dialogue, they sharpen by YaRN's factor (chapter 08)")
     ev.set_defaults(handler=_eval)
     buy = sub.add_parser("buy", help="the model as the lotto machine for one purchase",
                          description="The model runs the program for one purchase; each value missing from the options "

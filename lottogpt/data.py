@@ -5,9 +5,9 @@
 # %% auto #0
 __all__ = ['Format', 'SCRATCH_STYLES', 'FORMATS', 'CROWD', 'TEST_SETS', 'SPLIT_SEEDS', 'RUNS', 'IGNORE', 'SCRATCH_OFFSET',
            'Example', 'Segment', 'console_format', 'checker_format', 'original_statistics', 'original_format',
-           'scratch_code', 'number_mark', 'scratch_format', 'random_draw', 'ticket_of_rank', 'random_example',
-           'stress_example', 'make_set', 'load_set', 'held_out_keys', 'train_set', 'encode_example', 'training_pair',
-           'DialogueDataset', 'DialogueStream', 'pad_collate', 'loader', 'pack', 'CoupledPositions',
+           'scratch_code', 'number_mark', 'running_tally', 'scratch_format', 'random_draw', 'ticket_of_rank',
+           'random_example', 'stress_example', 'make_set', 'load_set', 'held_out_keys', 'train_set', 'encode_example',
+           'training_pair', 'DialogueDataset', 'DialogueStream', 'pad_collate', 'loader', 'pack', 'CoupledPositions',
            'batches_per_second']
 
 # %% ../nbs/02_data.ipynb #98248a69
@@ -97,17 +97,28 @@ def number_mark(n: int, draw: WinningNumbers) -> str:
     "`:` after a winning number, `보` after the bonus, `.` after any other."
     return ":" if n in draw.numbers else "보" if n == draw.bonus else "."
 
-SCRATCH_STYLES = ("counts", "copy", "marked")
+SCRATCH_STYLES = ("counts", "copy", "marked", "tally")
+
+def running_tally(ex: Example) -> list[str]:
+    "After each ticket, how many tickets so far won each rank (fifth to first), as the `tally` scratchpad writes it."
+    so_far = {r: 0 for r in Rank}
+    tallies = []
+    for t in ex.tickets:
+        if (rank := ex.draw.rank(t)) is not None: so_far[rank] += 1
+        tallies.append(" ".join(str(so_far[r]) for r in Rank))
+    return tallies
 
 def scratch_format(ex: Example, checker: bool = False, style: str = "counts") -> list[Segment]:
     """The console dialogue with a hidden scratchpad (chapter 08) between the bonus and the statistics. `counts`: one
     `#` line with each ticket's count. `copy`: one line per ticket, the ticket copied, then `=` and its count.
-    `marked`: one line per ticket, each number copied with its `number_mark`, then `=` and the count."""
+    `marked`: one line per ticket, each number copied with its `number_mark`, then `=` and the count. `tally`: `marked`
+    with the `running_tally` after each count, so that the statistics copy the last line's."""
     if style == "counts": scratch = "\n#" + " ".join(scratch_code(t, ex.draw) for t in ex.tickets)
     elif style == "copy": scratch = "".join(f"\n#{t}={scratch_code(t, ex.draw)}" for t in ex.tickets)
-    elif style == "marked":
+    elif style in ("marked", "tally"):
+        tallies = running_tally(ex) if style == "tally" else [""] * len(ex.tickets)
         scratch = "".join("\n#" + " ".join(f"{n}{number_mark(n, ex.draw)}" for n in t) + f"={scratch_code(t, ex.draw)}"
-                          for t in ex.tickets)
+                          + (f" {tally}" if tally else "") for t, tally in zip(ex.tickets, tallies))
     else: raise ValueError(f"scratchpad style must be one of {SCRATCH_STYLES}, not {style!r}")
     *dialogue_part, statistics = console_format(ex, checker)
     return [*dialogue_part, Segment(f"{scratch}{statistics.text}", True)]
@@ -115,7 +126,7 @@ def scratch_format(ex: Example, checker: bool = False, style: str = "counts") ->
 FORMATS: dict[str, Format] = {
     "console": console_format, "checker": checker_format, "original": original_format,
     **{name + suffix: partial(scratch_format, checker=suffix == "_checker", style=style)  # `_checker`: tickets given
-       for style, name in zip(SCRATCH_STYLES, ("scratch", "scratch_copy", "marked")) for suffix in ("", "_checker")}}
+       for style, name in zip(SCRATCH_STYLES, ("scratch", "scratch_copy", "marked", "tally")) for suffix in ("", "_checker")}}
 
 # %% ../nbs/02_data.ipynb #f52e25f5
 def random_draw(rng: random.Random) -> WinningNumbers:

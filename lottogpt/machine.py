@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SCRIPTS', 'RATE_QUESTION', 'TICKETS_QUESTION', 'Turn', 'Script', 'console_script', 'original_script',
            'checker_script', 'calculator', 'with_calculator', 'ticket_draw', 'with_draw', 'ticket_grammar',
-           'without_scratch', 'run_scripts', 'GraphedStep', 'scratch_lines', 'statistics_template', 'Machine',
-           'generation_speed']
+           'without_scratch', 'run_scripts', 'GraphedStep', 'scratch_lines', 'statistics_template', 'room_to_answer',
+           'Machine', 'generation_speed']
 
 # %% ../nbs/06_machine.ipynb #563fad93
 import random
@@ -14,7 +14,7 @@ import re
 import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -25,7 +25,7 @@ from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONU
                             parse_winning, return_rate, statistics_block)
 from .model import GPT, pick_token
 from .tokenizer import Tokenizer
-from .train import load_run, pick_device, statistics_prompt
+from .train import load_run, longest_dialogue, pick_device, statistics_prompt
 
 # %% ../nbs/06_machine.ipynb #55c58676
 @dataclass
@@ -317,6 +317,11 @@ def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[
     return allowed
 
 # %% ../nbs/06_machine.ipynb #c360715d
+def room_to_answer(scripts: list[Script]) -> int:
+    """Tokens a checker-mode row may grow to: 4,096, or four times its longest opening where that is more (chapter 08's
+    scratchpads write up to 32 tokens for each ticket of 14, and the statistics follow)."""
+    return max(4096, 4 * max((len(s.opening) for s in scripts), default=0))
+
 class Machine:
     """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
@@ -339,11 +344,14 @@ class Machine:
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
              grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None, line_count: bool = False,
-             template: bool = False) -> "Machine":
-        "The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again)."
+             template: bool = False, sharpen: bool = False) -> "Machine":
+        """The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again);
+        with `sharpen`, a log-scaled model's unrotated heads sharpen past the longest dialogue of its training (chapter 08)."""
         model, tok, cfg = load_run(run, device or pick_device())
         if min_ticket_gap is not None and not cfg.coupled:
             raise ValueError(f"{run} was not trained with position coupling: a ticket gap does not apply")
+        if sharpen and not model.cfg.log_scaled: raise ValueError(f"{run} has no log-scaled heads to sharpen")
+        if sharpen: model.cfg = replace(model.cfg, sharpen_after=longest_dialogue(tok, cfg))
         return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw,
                    cfg.coupling(tok, min_gap=min_ticket_gap), line_count, template)
 
@@ -365,6 +373,7 @@ class Machine:
     def check(self, examples: list[Example], **kw) -> list[str]:
         "Checker mode: the statistics the model writes for the real program's tickets of each example."
         scripts = [self._tools(checker_script(ex, self.tok, self.fmt)) for ex in examples]
+        kw.setdefault("max_tokens", room_to_answer(scripts))
         rows = run_scripts(self.model, self.tok, scripts, temperature=0, constrain=self.constrain, positions=self.positions, **kw)
         eot = self.tok.decode([self.tok.eot_id])
         return [self.tok.decode(r[len(s.opening):]).removesuffix(eot) for r, s in zip(rows, scripts)]

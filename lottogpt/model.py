@@ -34,6 +34,7 @@ class GPTConfig:
     nope_heads: int = 0            # with rotary positions: this many heads per layer (the last ones) are not rotated
     log_scaled: bool = False       # with nope_heads: their queries grow with log(tokens seen), a learned factor per head
     equal_qk_init: float = 0.0     # with nope_heads: their query weights start equal to their key weights, of this std
+    sharpen_after: int = 0         # with log_scaled: past this many tokens seen, their scores sharpen further (YaRN's factor)
     norm: str = "layernorm"        # one of NORMS
     bias: bool = True
     tie_embeddings: bool = True    # the output layer reuses the token embedding matrix
@@ -48,6 +49,7 @@ class GPTConfig:
             raise ValueError(f"nope_heads needs rotary positions and must be below n_head {self.n_head}, not {self.nope_heads}")
         if self.log_scaled and not self.nope_heads: raise ValueError("log_scaled scales the unrotated heads: set nope_heads")
         if self.equal_qk_init and not self.nope_heads: raise ValueError("equal_qk_init starts the unrotated heads: set nope_heads")
+        if self.sharpen_after and not self.log_scaled: raise ValueError("sharpen_after sharpens the log-scaled heads: set log_scaled")
 
 # %% ../nbs/04_model.ipynb #f33e6d74
 def sinusoids(positions: torch.Tensor, dim: int) -> torch.Tensor:
@@ -139,8 +141,11 @@ class GPT(nn.Module):
             rotated = cfg.n_head - cfg.nope_heads
             growth = None  # (batch, unrotated heads, time, 1)
             if cfg.log_scaled:
-                seen = positions if seen is None else seen
-                growth = self.log_scale[:, None, None] * torch.log1p(seen.float())[:, None, :, None]
+                seen = (positions if seen is None else seen).float()
+                logs = torch.log1p(seen)
+                if cfg.sharpen_after:  # YaRN's temperature (Peng et al. 2023) for texts longer than training's
+                    logs = logs * (0.1 * torch.log((seen / cfg.sharpen_after).clamp(min=1)) + 1) ** 2
+                growth = self.log_scale[:, None, None] * logs[:, None, :, None]
             def turn(t, scale=None):
                 kept = t[:, rotated:] if scale is None else (t[:, rotated:].float() * scale).type_as(t)
                 return torch.cat([rotate(t[:, :rotated], cos, sin), kept], dim=1)

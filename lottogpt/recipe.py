@@ -92,6 +92,11 @@ CONFIGS["recipe_length_drawn_seed1"] = replace(CONFIGS["recipe_length_drawn"], s
 # recipe_length_equal once more with other seeds: how far the long result of one training can be trusted
 CONFIGS["recipe_length_equal_seed1"] = replace(CONFIGS["recipe_length_equal"], seed=1)
 CONFIGS["recipe_length_equal_seed2"] = replace(CONFIGS["recipe_length_equal"], seed=2)
+# recipe_length_equal with the running tally after each line: the statistics copy the last line's, the counting is one
+# step from the line before; a line is then 17 tokens longer than its ticket, so at least 20 ids before each ticket
+CONFIGS["recipe_length_tally"] = replace(CONFIGS["recipe_length_equal"], format="tally_checker", min_ticket_gap=20)
+CONFIGS["recipe_length_tally_seed1"] = replace(CONFIGS["recipe_length_tally"], seed=1)
+CONFIGS["recipe_length_tally_seed2"] = replace(CONFIGS["recipe_length_tally"], seed=2)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,

@@ -4,9 +4,9 @@
 
 # %% auto #0
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
-           'start_as_twins', 'StepBatches', 'with_positions', 'random_positions', 'batches_from', 'statistics_prompt',
-           'exact_match', 'answer_accuracy', 'validation_loss', 'save_checkpoint', 'with_adapters', 'CheckpointError',
-           'load_run', 'start_from', 'train_only_top', 'train', 'LivePlot']
+           'start_as_twins', 'StepBatches', 'longest_dialogue', 'with_positions', 'random_positions', 'batches_from',
+           'statistics_prompt', 'exact_match', 'answer_accuracy', 'validation_loss', 'save_checkpoint', 'with_adapters',
+           'CheckpointError', 'load_run', 'start_from', 'train_only_top', 'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -193,6 +193,11 @@ class StepBatches(Dataset):
                     [self._example(rng, most, least) for _ in range(self.cfg.batch_size)])
         pairs = [training_pair(*encode_example(ex, self.tok, self.fmt), weighted=True) for ex in examples]
         return pad_collate(with_positions(pairs, self.cfg.coupling(self.tok, rng)), self.tok.pad_id)
+
+def longest_dialogue(tok: Tokenizer, cfg: TrainConfig, n: int = 64) -> int:
+    "Tokens in the longest of `n` dialogues that `cfg` trains on at its most tickets: as long a text as its training shows."
+    data, rng, most = StepBatches(tok, cfg, set()), random.Random(f"{cfg.seed}:longest"), cfg.max_tickets(cfg.max_steps)
+    return max(len(encode_example(data._example(rng, most, most), tok, data.fmt)[0]) for _ in range(n))
 
 def with_positions(pairs: list[tuple[torch.Tensor, ...]], positions: Callable[[], CoupledPositions] | None) -> list[tuple]:
     "Each (inputs, targets[, weights]) pair with its inputs' position ids added, when `positions` starts rows (chapter 08)."
