@@ -97,6 +97,8 @@ CONFIGS["recipe_length_equal_seed2"] = replace(CONFIGS["recipe_length_equal"], s
 CONFIGS["recipe_length_tally"] = replace(CONFIGS["recipe_length_equal"], format="tally_checker", min_ticket_gap=20)
 CONFIGS["recipe_length_tally_seed1"] = replace(CONFIGS["recipe_length_tally"], seed=1)
 CONFIGS["recipe_length_tally_seed2"] = replace(CONFIGS["recipe_length_tally"], seed=2)
+# seed 1 of the tally missed lookups of numbers that many tickets hold: the same with half the purchases dense, not a quarter
+CONFIGS["recipe_length_tally_denser_seed1"] = replace(CONFIGS["recipe_length_tally_seed1"], dense_prob=0.5)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
