@@ -116,9 +116,9 @@ def scratch_format(ex: Example, checker: bool = False, style: str = "counts") ->
     if style == "counts": scratch = "\n#" + " ".join(scratch_code(t, ex.draw) for t in ex.tickets)
     elif style == "copy": scratch = "".join(f"\n#{t}={scratch_code(t, ex.draw)}" for t in ex.tickets)
     elif style in ("marked", "tally"):
-        tallies = running_tally(ex) if style == "tally" else [""] * len(ex.tickets)
-        scratch = "".join("\n#" + " ".join(f"{n}{number_mark(n, ex.draw)}" for n in t) + f"={scratch_code(t, ex.draw)}"
-                          + (f" {tally}" if tally else "") for t, tally in zip(ex.tickets, tallies))
+        tallies = [f" {tally}" for tally in running_tally(ex)] if style == "tally" else [""] * len(ex.tickets)
+        scratch = "".join("\n#" + " ".join(f"{n}{number_mark(n, ex.draw)}" for n in t)
+                          + f"={scratch_code(t, ex.draw)}{tally}" for t, tally in zip(ex.tickets, tallies))
     else: raise ValueError(f"scratchpad style must be one of {SCRATCH_STYLES}, not {style!r}")
     *dialogue_part, statistics = console_format(ex, checker)
     return [*dialogue_part, Segment(f"{scratch}{statistics.text}", True)]
