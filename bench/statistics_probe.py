@@ -18,21 +18,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 from record import environment, save  # noqa: E402
 
-from lottogpt.data import Example, make_set, number_mark, scratch_code  # noqa: E402
+from lottogpt.data import SCRATCH_LINE, Example, make_set, number_mark, scratch_code, scratch_ranks  # noqa: E402
 from lottogpt.evaluate import read_statistics  # noqa: E402
 from lottogpt.lotto import Rank  # noqa: E402
 from lottogpt.machine import Machine  # noqa: E402
 
-LINE = re.compile(r"\n#[^\n=]*=(\d)(보?)")
 MARKED = re.compile(r"(\d+)([.:보])")
-
-
-def scratch_ranks(text: str) -> Counter:
-    "The ranks the scratchpad lines of `text` imply: a line's count of 3 is a fifth prize, and so on; `5보` the second."
-    ranks = Counter()
-    for matches, bonus in LINE.findall(text):
-        if rank := Rank.of(int(matches), bool(bonus)): ranks[rank] += 1
-    return ranks
 
 
 def line_errors(ex: Example, text: str) -> tuple[Counter, list[tuple[int, bool]]]:
@@ -79,7 +70,7 @@ def main(argv=None) -> int:
         rows.append({"tickets": len(ex.tickets), "real": {r.name: real.get(r, 0) for r in Rank},
                      "scratchpad": {r.name: scratch[r] for r in Rank},
                      "statistics": {r.name: written[r] for r in Rank} if written else None,
-                     "lines": len(LINE.findall(text)), "line_kinds": dict(kinds), "lookups": lookups})
+                     "lines": len(SCRATCH_LINE.findall(text)), "line_kinds": dict(kinds), "lookups": lookups})
     right = lambda row, kind: row[kind] == row["real"]
     summary = {"purchases": len(rows), "scratchpad_right": sum(right(r, "scratchpad") for r in rows),
                "statistics_right": sum(right(r, "statistics") for r in rows),

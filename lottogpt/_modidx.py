@@ -62,6 +62,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'lottogpt.data.running_tally': ('data.html#running_tally', 'lottogpt/data.py'),
                                'lottogpt.data.scratch_code': ('data.html#scratch_code', 'lottogpt/data.py'),
                                'lottogpt.data.scratch_format': ('data.html#scratch_format', 'lottogpt/data.py'),
+                               'lottogpt.data.scratch_ranks': ('data.html#scratch_ranks', 'lottogpt/data.py'),
                                'lottogpt.data.stress_example': ('data.html#stress_example', 'lottogpt/data.py'),
                                'lottogpt.data.ticket_of_rank': ('data.html#ticket_of_rank', 'lottogpt/data.py'),
                                'lottogpt.data.train_set': ('data.html#train_set', 'lottogpt/data.py'),

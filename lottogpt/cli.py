@@ -116,7 +116,7 @@ def _eval(args: argparse.Namespace) -> int:
     from lottogpt.train import CheckpointError
     try: machine = Machine.load(args.run, calculator=args.calculator, grammar=args.grammar, draw=args.draw,
                                 min_ticket_gap=args.gap, line_count=args.lines, template=args.template,
-                                sharpen=args.sharpen)
+                                sharpen=args.sharpen, count=args.count)
     except (CheckpointError, ValueError) as e:
         print(f"lottogpt eval: {e}", file=sys.stderr)
         return 2
@@ -163,14 +163,15 @@ def parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model", description="Train a GPT on lotto dialogues. Ctrl-C saves a "
                            "checkpoint; --resume continues from it exactly.")
     train.add_argument("--config", choices=["tiny", "small", "base", "original", "recipe", "recipe_stress", "recipe_length_scaled",
-                                            "recipe_length_equal", "small_equal"],
+                                            "recipe_length_tally_denser", "small_tally_dense"],
                        default="small",
                        help="named config: tiny (seconds on a CPU), small (minutes on a CPU), base (one GPU), original "
                             "(the hobby project's replica, chapter 07), recipe (chapter 08's model that counts; one GPU), "
                             "recipe_stress (chapter 08's final recipe: about 2 minutes on an H100), recipe_length_scaled "
-                            "and recipe_length_equal (chapter 08's attempts at purchases longer than trained on; tickets "
-                            "given; evaluate with --gap 8), small_equal (chapter 08's best CPU config, tickets given: about "
-                            "15 minutes on 2 cores; evaluate with --gap 8); default small")
+                            "(chapter 08's first attempt at purchases longer than trained on; tickets given; evaluate with "
+                            "--gap 8), recipe_length_tally_denser (its best; evaluate with --lines --count), "
+                            "small_tally_dense (chapter 08's CPU recipe, tickets given: about 12 minutes on 2 cores); "
+                            "default small")
     train.add_argument("--out", help="run folder for checkpoints and metrics (default: runs/CONFIG)")
     train.add_argument("--resume", action="store_true", help="continue the run saved in --out")
     train.add_argument("--steps", type=_positive, help="override the config's number of optimizer steps")
@@ -193,6 +194,8 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--lines", action="store_true", help="the machine gives the scratchpad one line per ticket (chapter 08)")
     ev.add_argument("--template", action="store_true", help="the machine writes the statistics' fixed text, the model "
                     "only the counts (chapter 08)")
+    ev.add_argument("--count", action="store_true", help="the machine writes the statistics, counts too, by adding up "
+                    "the model's scratchpad lines: the model writes only the scratchpad (chapter 08)")
     ev.add_argument("--sharpen", action="store_true", help="a run with log-scaled heads: past its training's longest "
                     "dialogue, they sharpen by YaRN's factor (chapter 08)")
     ev.set_defaults(handler=_eval)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from .data import FORMATS, CoupledPositions, Example, random_draw
+from .data import FORMATS, CoupledPositions, Example, random_draw, scratch_ranks
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULE_SETS, RULES,
                             LottoError, Rank, Rules, WinningNumbers, buy, dialogue, parse_amount, parse_bonus,
                             parse_winning, return_rate, statistics_block)
@@ -296,9 +296,10 @@ def scratch_lines(tok: Tokenizer) -> Callable[[list[int]], list[int] | None]:
 
 
 # %% ../nbs/06_machine.ipynb #c536a760
-def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[int]], list[int] | None]:
+def statistics_template(tok: Tokenizer, rules: Rules = RULES, count: bool = False) -> Callable[[list[int]], list[int] | None]:
     """A constraint for chapter 08: from the end of a finished scratchpad (a line for every ticket, then a blank line) or
-    from `당첨 통계`, to the return-rate question, the program's text; only the counts are free."""
+    from `당첨 통계`, to the return-rate question, the program's text; only the counts are free. With `count`, the
+    counts too: each is how many of the scratchpad's lines imply its rank."""
     numbers = [tok.encode(str(n)) for n in range(NUMBER_RANGE.stop)]
     if any(len(ids) != 1 for ids in numbers): raise ValueError("the statistics template needs one token per number (the lotto tokenizer)")
     block = statistics_block({r: 0 for r in Rank}, rules.ticket_price, rules)
@@ -306,6 +307,7 @@ def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[
     dash, zero, counts = tok.encode(" - ")[-1], numbers[0][0], [ids[0] for ids in numbers]
     template = [None if t == zero and before == dash else t for before, t in zip([None, *text], text)]  # None: a count
     (mark,), (opening,), (newline,) = (tok.encode(symbol) for symbol in ("#", "[", "\n"))
+    slots = [i for i, t in enumerate(template) if t is None]  # the counts' places, in the statistics' order of ranks
 
     def allowed(row: list[int]) -> list[int] | None:
         if template[0] not in row:  # the statistics follow the scratchpad: the header is the program's too
@@ -313,7 +315,11 @@ def statistics_template(tok: Tokenizer, rules: Rules = RULES) -> Callable[[list[
             return [template[0]] if finished else None
         written = row[::-1].index(template[0]) + 1  # tokens since the last `당첨 통계`, itself included
         if written >= len(template): return None  # the calculator's turn
-        return counts if template[written] is None else [template[written]]
+        if template[written] is not None: return [template[written]]
+        if not count: return counts
+        n = scratch_ranks(tok.decode(row[:len(row) - written]))[rules.order()[slots.index(written)]]
+        if n >= len(counts): raise ValueError(f"the counting tool writes counts up to {len(counts) - 1}, not {n}")
+        return [counts[n]]
     return allowed
 
 # %% ../nbs/06_machine.ipynb #c360715d
@@ -326,25 +332,27 @@ class Machine:
     """A trained model run as the lotto program (by `rules`, those it was trained on); with `calculator`, chapter 08's
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
     `draw`, the `ticket_draw` tool draws the tickets the model announces; with `line_count`, `scratch_lines` gives the
-    scratchpad one line per ticket; with `template`, `statistics_template` writes the statistics' fixed text;
-    `positions` numbers each row's positions for a model trained with position coupling (chapter 08; `load` takes it
+    scratchpad one line per ticket; with `template`, `statistics_template` writes the statistics' fixed text, and with
+    `count` their counts too, adding up the scratchpad's lines (the model writes only the scratchpad); `positions` numbers each row's positions for a model trained with position coupling (chapter 08; `load` takes it
     from the run's config)."""
     def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
                  grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None,
-                 line_count: bool = False, template: bool = False):
+                 line_count: bool = False, template: bool = False, count: bool = False):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if (calculator or draw) and fmt == "original": raise ValueError("the tools read the console format's dialogue")
         self.model, self.tok, self.fmt, self.calculator, self.rules, self.draw = model, tok, fmt, calculator, rules, draw
         self.grammar, self.positions = ticket_grammar(tok) if grammar else None, positions
-        self.line_count, self.template = line_count, template
+        if count and getattr(FORMATS[fmt], "keywords", {}).get("style") not in ("copy", "marked", "tally"):
+            raise ValueError(f"the counting tool adds up a scratchpad's lines, one per ticket: format {fmt!r} writes none")
+        self.line_count, self.template, self.count = line_count, template or count, count
         constraints = [c for c in (self.grammar, scratch_lines(tok) if line_count else None,
-                                   statistics_template(tok, rules) if template else None) if c]  # the first that applies
+                                   statistics_template(tok, rules, count) if self.template else None) if c]  # the first that applies
         self.constrain = (lambda row: next((a for c in constraints if (a := c(row)) is not None), None)) if constraints else None
 
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
              grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None, line_count: bool = False,
-             template: bool = False, sharpen: bool = False) -> "Machine":
+             template: bool = False, sharpen: bool = False, count: bool = False) -> "Machine":
         """The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again);
         with `sharpen`, a log-scaled model's unrotated heads sharpen past the longest dialogue of its training (chapter 08)."""
         model, tok, cfg = load_run(run, device or pick_device())
@@ -353,7 +361,7 @@ class Machine:
         if sharpen and not model.cfg.log_scaled: raise ValueError(f"{run} has no log-scaled heads to sharpen")
         if sharpen: model.cfg = replace(model.cfg, sharpen_after=longest_dialogue(tok, cfg))
         return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw,
-                   cfg.coupling(tok, min_gap=min_ticket_gap), line_count, template)
+                   cfg.coupling(tok, min_gap=min_ticket_gap), line_count, template, count)
 
     def _tools(self, script: Script, rng: random.Random | None = None) -> Script:
         "`script` with the machine's tools; the ticket draw only where an `rng` is given (not in checker mode)."
