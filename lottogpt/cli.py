@@ -163,14 +163,14 @@ def parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model", description="Train a GPT on lotto dialogues. Ctrl-C saves a "
                            "checkpoint; --resume continues from it exactly.")
     train.add_argument("--config", choices=["tiny", "small", "base", "original", "recipe", "recipe_stress", "recipe_length_scaled",
-                                            "recipe_length_tally_denser", "small_tally_dense"],
+                                            "recipe_length_tally_denser", "small_tally_dense_longer"],
                        default="small",
                        help="named config: tiny (seconds on a CPU), small (minutes on a CPU), base (one GPU), original "
                             "(the hobby project's replica, chapter 07), recipe (chapter 08's model that counts; one GPU), "
                             "recipe_stress (chapter 08's final recipe: about 2 minutes on an H100), recipe_length_scaled "
                             "(chapter 08's first attempt at purchases longer than trained on; tickets given; evaluate with "
                             "--gap 8), recipe_length_tally_denser (its best; evaluate with --lines --count), "
-                            "small_tally_dense (chapter 08's CPU recipe, tickets given: about 12 minutes on 2 cores); "
+                            "small_tally_dense_longer (chapter 08's CPU recipe, tickets given: about 14 minutes on 2 cores); "
                             "default small")
     train.add_argument("--out", help="run folder for checkpoints and metrics (default: runs/CONFIG)")
     train.add_argument("--resume", action="store_true", help="continue the run saved in --out")

@@ -151,3 +151,6 @@ CONFIGS["small_tally_seed2"] = replace(CONFIGS["small_tally"], seed=2)
 CONFIGS["small_tally_dense"] = replace(CONFIGS["small_tally"], dense_prob=0.25)
 CONFIGS["small_tally_dense_seed1"] = replace(CONFIGS["small_tally_dense"], seed=1)
 CONFIGS["small_tally_dense_seed2"] = replace(CONFIGS["small_tally_dense"], seed=2)
+# the twelfth: the same with the last stage (purchases of up to 20 tickets, where its misses on 10,000 lay) 450 steps
+# instead of 250, by the tokens of each stage about 13.5M to train on instead of 10.9M: within 15 minutes
+CONFIGS["small_tally_dense_longer"] = replace(CONFIGS["small_tally_dense"], max_steps=1950, eval_every=1950)
