@@ -333,8 +333,9 @@ class Machine:
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
     `draw`, the `ticket_draw` tool draws the tickets the model announces; with `line_count`, `scratch_lines` gives the
     scratchpad one line per ticket; with `template`, `statistics_template` writes the statistics' fixed text, and with
-    `count` their counts too, adding up the scratchpad's lines (the model writes only the scratchpad); `positions` numbers each row's positions for a model trained with position coupling (chapter 08; `load` takes it
-    from the run's config)."""
+    `count` their counts too, adding up the scratchpad's lines (the model writes only the scratchpad); `positions`
+    numbers each row's positions for a model trained with position coupling (chapter 08; `load` takes it from the
+    run's config)."""
     def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
                  grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None,
                  line_count: bool = False, template: bool = False, count: bool = False):
