@@ -298,15 +298,16 @@ def scratch_lines(tok: Tokenizer) -> Callable[[list[int]], list[int] | None]:
 # %% ../nbs/06_machine.ipynb #c536a760
 def statistics_template(tok: Tokenizer, rules: Rules = RULES, count: bool = False) -> Callable[[list[int]], list[int] | None]:
     """A constraint for chapter 08: from the end of a finished scratchpad (a line for every ticket, then a blank line) or
-    from `당첨 통계`, to the return-rate question, the program's text; only the counts are free. With `count`, the
-    counts too: each is how many of the scratchpad's lines imply its rank."""
+    from `당첨 통계`, to the return-rate question, the program's text; only the counts are free. The rate is the
+    calculator's (or the model's); once it ends (`%입니다.`), the program's last line break and the end of the text.
+    With `count`, the counts too: each is how many of the scratchpad's lines imply its rank."""
     numbers = [tok.encode(str(n)) for n in range(NUMBER_RANGE.stop)]
     if any(len(ids) != 1 for ids in numbers): raise ValueError("the statistics template needs one token per number (the lotto tokenizer)")
     block = statistics_block({r: 0 for r in Rank}, rules.ticket_price, rules)
     text = tok.encode(block[:block.index(RATE_QUESTION) + len(RATE_QUESTION)])
     dash, zero, counts = tok.encode(" - ")[-1], numbers[0][0], [ids[0] for ids in numbers]
     template = [None if t == zero and before == dash else t for before, t in zip([None, *text], text)]  # None: a count
-    (mark,), (opening,), (newline,) = (tok.encode(symbol) for symbol in ("#", "[", "\n"))
+    (mark,), (opening,), (newline,), (rate_end,) = (tok.encode(symbol) for symbol in ("#", "[", "\n", "%입니다."))
     slots = [i for i, t in enumerate(template) if t is None]  # the counts' places, in the statistics' order of ranks
 
     def allowed(row: list[int]) -> list[int] | None:
@@ -314,7 +315,9 @@ def statistics_template(tok: Tokenizer, rules: Rules = RULES, count: bool = Fals
             finished = row[-2:] == [newline, newline] and mark in row and row.count(mark) >= row.count(opening)
             return [template[0]] if finished else None
         written = row[::-1].index(template[0]) + 1  # tokens since the last `당첨 통계`, itself included
-        if written >= len(template): return None  # the calculator's turn
+        if written >= len(template):  # the rate: the calculator's turn; after it, the program has nothing more to say
+            rate = row[len(row) - written + len(template):]
+            return [newline] if rate[-1:] == [rate_end] else [tok.eot_id] if rate[-2:] == [rate_end, newline] else None
         if template[written] is not None: return [template[written]]
         if not count: return counts
         n = scratch_ranks(tok.decode(row[:len(row) - written]))[rules.order()[slots.index(written)]]
