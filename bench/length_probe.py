@@ -1,7 +1,8 @@
 """Chapter 08's length probe: how long a purchase does a trained run's scratchpad stay right for? For each run and
 each purchase size, the real program's dialogues of `--n` purchases are fed in whole (teacher forcing), and every
-scratchpad line is scored: its copied numbers, its marks and its count, each right only if every token of that kind
-in the line is the model's most likely next token. Writes one JSON file.
+scratchpad line is scored: its copied numbers, its marks, its count and (a tally scratchpad) its running tally, each
+right only if every token of that kind in the line is the model's most likely next token; and where in the scratchpad
+the lines that the counting tool would read wrong lie (lines 1-20, 21-40, ...: `by_band`). Writes one JSON file.
 
     python bench/length_probe.py runs/ref-recipe_stress runs/ablation-length_hybrid runs/ablation-length_nope \
         --out results/length-probe-cpu.json
@@ -19,20 +20,24 @@ from record import environment, save  # noqa: E402
 from lottogpt.data import FORMATS, encode_example, random_example  # noqa: E402
 from lottogpt.train import load_run  # noqa: E402
 
-KINDS = ("copy", "mark", "count")
+KINDS = ("copy", "mark", "count", "tally")  # a line without a tally has its tally right
+READ = ("copy", "mark", "count")  # what chapter 06's counting tool reads of a line
+BAND = 20  # scratchpad lines per band of `by_band`
 
 
 def token_kinds(ids: list[int], tok) -> list[tuple[int, str] | None]:
-    "For each token: (scratchpad line, kind) if it is a copied number, a mark or a count; else None."
-    out, line, after_equals, in_scratch = [], -1, False, False
+    "For each token: (scratchpad line, kind) if it is a copied number, a mark, the count or a tally's count; else None."
+    out, line, after_equals, in_scratch, counted = [], -1, False, False, False
     for i in ids:
         text = tok.decode([i])
-        if "#" in text: in_scratch, line, after_equals = True, line + 1, False
+        if "#" in text: in_scratch, line, after_equals, counted = True, line + 1, False, False
         elif in_scratch and "당첨" in text: in_scratch = False
         kind = None
         if in_scratch and "#" not in text:
             if "=" in text: after_equals = True
-            elif text.strip().isdigit(): kind = "count" if after_equals else "copy"
+            elif text.strip().isdigit():
+                kind = ("tally" if counted else "count") if after_equals else "copy"
+                counted |= after_equals
             elif text.strip() in (":", ".", "보"): kind = "mark"
         out.append((line, kind) if kind else None)
     return out
@@ -43,13 +48,13 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = 
     """For purchases of each size: the share of scratchpad lines whose copied numbers, marks and count are each all
     right, and the share of purchases whose whole scratchpad is. `gaps`: coupled position ids skip ids before each
     ticket as in training (`TrainConfig.ticket_gap`); `gap`: at least this many (`TrainConfig.min_ticket_gap`), instead of
-    the run's own."""
+    the run's own. `by_band`: for each band of `BAND` lines, the share of its lines right in every kind of `READ`."""
     model, tok, cfg = load_run(run)
     model.eval()
     rng, fmt, by_size = random.Random(seed), FORMATS[cfg.format], {}
     positions = cfg.coupling(tok, random.Random(f"gaps:{seed}") if gaps else None, min_gap=gap)
     for tickets in sizes:
-        lines_right, whole_right = {kind: 0 for kind in KINDS}, 0
+        lines_right, whole_right, bands = {kind: 0 for kind in KINDS}, 0, [[0, 0] for _ in range(0, tickets, BAND)]
         for _ in range(n):
             ids, _ = encode_example(random_example(rng, tickets, tickets), tok, fmt)
             coupled = torch.tensor([positions().feed(ids[:-1])]) if positions else None
@@ -59,7 +64,10 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = 
                 if where and where[0] < tickets: wrong[where[1]][where[0]] |= target != guess
             for kind in KINDS: lines_right[kind] += tickets - sum(wrong[kind])
             whole_right += not any(any(w) for w in wrong.values())
-        by_size[tickets] = {**{kind: right / (n * tickets) for kind, right in lines_right.items()}, "whole": whole_right / n}
+            for line in range(tickets):
+                bands[line // BAND][0] += not any(wrong[kind][line] for kind in READ); bands[line // BAND][1] += 1
+        by_size[tickets] = {**{kind: right / (n * tickets) for kind, right in lines_right.items()}, "whole": whole_right / n,
+                            "by_band": [right / lines for right, lines in bands]}
     return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps,
             "min_ticket_gap": cfg.min_ticket_gap if gap is None else gap, "by_tickets": by_size}
 
@@ -79,7 +87,8 @@ def main(argv=None) -> int:
     for run in args.runs:
         if not (Path(run) / "config.json").exists(): p.error(f"{run} is not a trained run folder")
         rows.append(probe(run, tuple(args.sizes), args.n, gaps=args.gaps, gap=args.gap))
-        print(run, *(f"{size}: copy {r['copy']:.0%} mark {r['mark']:.0%} count {r['count']:.0%} whole {r['whole']:.0%}"
+        print(run, *(f"{size}: " + " ".join(f"{kind} {r[kind]:.0%}" for kind in KINDS) + f" whole {r['whole']:.0%}"
+                     f" | lines right by {BAND}: " + " ".join(f"{band:.0%}" for band in r["by_band"])
                      for size, r in rows[-1]["by_tickets"].items()), sep="\n  ", flush=True)
         if args.out: save(args.out, {"environment": environment(), "n": args.n, "rows": rows})
     return 0

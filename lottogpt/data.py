@@ -333,11 +333,15 @@ class CoupledPositions:
     takes the row's tokens as they come and returns their ids. With `max_gap` and `rng`, `min_gap` to `max_gap` ids
     are skipped before each ticket (training); else `min_gap` (a scratchpad line is longer than its ticket: without
     a gap of the difference, consecutive lines share ids). With `spread` too, the row first draws its own largest gap
-    from `min_gap` to `max_gap`: some rows' tickets lie close together, others far apart."""
+    from `min_gap` to `max_gap`: some rows' tickets lie close together, others far apart. With `even` (a share of rows)
+    instead, such a row draws one gap from `min_gap` to `max_gap` and skips it before every ticket, as evaluation skips
+    `min_gap`: its tickets lie evenly, close together or far apart, so that 20 can span as many ids as 100 do when it runs."""
     def __init__(self, open_id: int, mark_id: int, offset: int = SCRATCH_OFFSET, max_gap: int = 0,
-                 rng: random.Random | None = None, min_gap: int = 0, spread: bool = False):
+                 rng: random.Random | None = None, min_gap: int = 0, spread: bool = False, even: float = 0.0):
         if max_gap and max_gap < min_gap: raise ValueError(f"max_gap ({max_gap}) is below min_gap ({min_gap})")
+        if spread and even: raise ValueError("spread and even are two ways to draw a row's gaps: choose one")
         if spread and max_gap and rng: max_gap = rng.randint(min_gap, max_gap)
+        if even and max_gap and rng and rng.random() < even: min_gap = max_gap = rng.randint(min_gap, max_gap)
         self.open_id, self.mark_id, self.offset, self.rng = open_id, mark_id, offset, rng
         self.min_gap, self.max_gap = min_gap, max_gap
         self.starts, self.lines, self.next = [], 0, 0

@@ -64,6 +64,7 @@ class TrainConfig:
     ticket_gap: int = 0             # with `coupled`: up to this many position ids skipped before each ticket in training
     min_ticket_gap: int = 0         # with `coupled`: at least this many, in training and evaluation (scratchpad lines apart)
     gap_spread: bool = False        # with ticket_gap: each training row draws its own largest gap (rows close and far apart)
+    gap_even: float = 0.0           # with ticket_gap: share of training rows that draw one gap and skip it before every ticket
     crowd_prob: float = 0.0         # share of purchases whose tickets share a few numbers (chapter 08; see chapter 02)
     rich_prob: float = 0.0          # share of purchases in which about half of all numbers win (chapter 08; see chapter 02)
     dense_prob: float = 0.0         # share of purchases drawn from a pool of 7-12 numbers, half winning (chapter 08; see 02)
@@ -91,7 +92,9 @@ class TrainConfig:
         if (self.ticket_gap or self.min_ticket_gap) and not self.coupled:
             raise ValueError("ticket_gap and min_ticket_gap spread coupled positions: set coupled too")
         if self.ticket_gap and self.ticket_gap < self.min_ticket_gap: raise ValueError("ticket_gap is below min_ticket_gap")
-        if self.gap_spread and not self.ticket_gap: raise ValueError("gap_spread spreads the training gaps: set ticket_gap too")
+        if (self.gap_spread or self.gap_even) and not self.ticket_gap:
+            raise ValueError("gap_spread and gap_even draw the training gaps: set ticket_gap too")
+        if self.gap_spread and self.gap_even: raise ValueError("gap_spread and gap_even are two ways to draw the gaps: choose one")
 
     def coupling(self, tok: Tokenizer, rng: random.Random | None = None,
                  min_gap: int | None = None) -> Callable[[], CoupledPositions] | None:
@@ -100,7 +103,7 @@ class TrainConfig:
         if not self.coupled: return None
         least = self.min_ticket_gap if min_gap is None else min_gap
         return CoupledPositions.maker(tok, max_gap=max(self.ticket_gap, least) if rng and self.ticket_gap else 0, rng=rng,
-                                      min_gap=least, spread=self.gap_spread)
+                                      min_gap=least, spread=self.gap_spread, even=self.gap_even)
 
     def max_tickets(self, step: int) -> int:
         "The longest purchase trained on at `step`: the first curriculum stage not yet over, else 20."
