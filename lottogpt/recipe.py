@@ -101,6 +101,13 @@ CONFIGS["recipe_length_tally_seed2"] = replace(CONFIGS["recipe_length_tally"], s
 CONFIGS["recipe_length_tally_denser_seed1"] = replace(CONFIGS["recipe_length_tally_seed1"], dense_prob=0.5)
 # and seed 0, whose tally held up to 63 tickets, with its lookups mended the same way
 CONFIGS["recipe_length_tally_denser"] = replace(CONFIGS["recipe_length_tally"], dense_prob=0.5)
+# its first lines of purchases of 87 tickets or more go wrong: their tickets span more ids than 20 ever did in training;
+# each training row's gaps even (one drawn per row, 20-180), so 20 tickets reach as far as 100 do with 20 ids before each
+CONFIGS["recipe_length_tally_even"] = replace(CONFIGS["recipe_length_tally_denser"], ticket_gap=180, gap_even=1.0)
+CONFIGS["recipe_length_tally_even_seed1"] = replace(CONFIGS["recipe_length_tally_even"], seed=1)
+# even gaps mend those first lines and cost the late lines of long purchases: even gaps in half the rows only
+CONFIGS["recipe_length_tally_half_even"] = replace(CONFIGS["recipe_length_tally_even"], gap_even=0.5)
+CONFIGS["recipe_length_tally_half_even_seed1"] = replace(CONFIGS["recipe_length_tally_half_even"], seed=1)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
