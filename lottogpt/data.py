@@ -341,7 +341,8 @@ class CoupledPositions:
         if max_gap and max_gap < min_gap: raise ValueError(f"max_gap ({max_gap}) is below min_gap ({min_gap})")
         if spread and even: raise ValueError("spread and even are two ways to draw a row's gaps: choose one")
         if spread and max_gap and rng: max_gap = rng.randint(min_gap, max_gap)
-        if even and max_gap and rng and rng.random() < even: min_gap = max_gap = rng.randint(min_gap, max_gap)
+        # a share of 1 draws nothing more from `rng`: chapter 08's first even runs were trained so
+        if even and max_gap and rng and (even >= 1 or rng.random() < even): min_gap = max_gap = rng.randint(min_gap, max_gap)
         self.open_id, self.mark_id, self.offset, self.rng = open_id, mark_id, offset, rng
         self.min_gap, self.max_gap = min_gap, max_gap
         self.starts, self.lines, self.next = [], 0, 0
