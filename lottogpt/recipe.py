@@ -108,6 +108,14 @@ CONFIGS["recipe_length_tally_even_seed1"] = replace(CONFIGS["recipe_length_tally
 # even gaps mend those first lines and cost the late lines of long purchases: even gaps in half the rows only
 CONFIGS["recipe_length_tally_half_even"] = replace(CONFIGS["recipe_length_tally_even"], gap_even=0.5)
 CONFIGS["recipe_length_tally_half_even_seed1"] = replace(CONFIGS["recipe_length_tally_half_even"], seed=1)
+# with the counting tool no tally is needed, and its 17 more tokens per line made evaluation skip 20 ids before each
+# ticket: recipe_length_tally_denser without the tally, its lines 8 ids apart (100 tickets then end near 2,200)
+CONFIGS["recipe_length_denser"] = replace(CONFIGS["recipe_length_tally_denser"], format="marked_checker", min_ticket_gap=8)
+CONFIGS["recipe_length_denser_seed1"] = replace(CONFIGS["recipe_length_denser"], seed=1)
+# the tally's lines, and each gap drawn on its own as before but up to 250: half the rows' 20 tickets reach as far as
+# 87 do at evaluation, 8% as far as 100, and the tickets still lie unevenly
+CONFIGS["recipe_length_tally_far"] = replace(CONFIGS["recipe_length_tally_denser"], ticket_gap=250)
+CONFIGS["recipe_length_tally_far_seed1"] = replace(CONFIGS["recipe_length_tally_far"], seed=1)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
