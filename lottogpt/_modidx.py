@@ -312,6 +312,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'lottogpt.train.answer_accuracy': ('train.html#answer_accuracy', 'lottogpt/train.py'),
                                 'lottogpt.train.autocast_dtype': ('train.html#autocast_dtype', 'lottogpt/train.py'),
                                 'lottogpt.train.batches_from': ('train.html#batches_from', 'lottogpt/train.py'),
+                                'lottogpt.train.deterministic_kernels': ('train.html#deterministic_kernels', 'lottogpt/train.py'),
                                 'lottogpt.train.exact_match': ('train.html#exact_match', 'lottogpt/train.py'),
                                 'lottogpt.train.load_run': ('train.html#load_run', 'lottogpt/train.py'),
                                 'lottogpt.train.longest_dialogue': ('train.html#longest_dialogue', 'lottogpt/train.py'),

@@ -130,7 +130,8 @@ def _train(args: argparse.Namespace) -> int:
     from lottogpt.recipe import CONFIGS  # the chapter 05 configs and chapter 08's recipe
     from lottogpt.train import train
     cfg = CONFIGS[args.config]
-    overrides = {"max_steps": args.steps, "workers": args.workers, "batch_size": args.batch_size, "grad_accum": args.grad_accum}
+    overrides = {"max_steps": args.steps, "workers": args.workers, "batch_size": args.batch_size,
+                 "grad_accum": args.grad_accum, "deterministic": args.deterministic or None}
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     out = Path(args.out or f"runs/{args.config}")
     try: state = train(cfg, out, resume=args.resume)
@@ -178,6 +179,8 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_positive, help="override the config's dialogues per micro-batch (per process)")
     train.add_argument("--grad-accum", type=_positive, help="override the config's micro-batches per optimizer step")
     train.add_argument("--workers", type=_natural, help="override the config's number of data-loading workers")
+    train.add_argument("--deterministic", action="store_true", help="train in PyTorch's strict deterministic mode "
+                       "(kernels that add in a fixed order, for reruns that repeat on a GPU; chapter 05)")
     train.set_defaults(handler=_train)
     ev = sub.add_parser("eval", help="measure a trained model", description="Measure a run on named test sets: the "
                         "original project's metric, checker exact match, and the fairness of its tickets. Writes RUN/eval.json.")

@@ -6,7 +6,7 @@
 __all__ = ['TOKENIZERS', 'CONFIGS', 'TrainConfig', 'pick_device', 'autocast_dtype', 'make_optimizer', 'lr_at', 'make_tokenizer',
            'start_as_twins', 'StepBatches', 'longest_dialogue', 'with_positions', 'random_positions', 'batches_from',
            'statistics_prompt', 'exact_match', 'answer_accuracy', 'validation_loss', 'save_checkpoint', 'with_adapters',
-           'CheckpointError', 'load_run', 'start_from', 'train_only_top', 'train', 'LivePlot']
+           'CheckpointError', 'load_run', 'start_from', 'train_only_top', 'deterministic_kernels', 'train', 'LivePlot']
 
 # %% ../nbs/05_train.ipynb #324c8d2f
 import json
@@ -59,6 +59,7 @@ class TrainConfig:
     seed: int = 0
     workers: int = 0                # DataLoader workers
     compile: bool = False           # torch.compile the model (off by default: slow to start, needs a compiler on CPU)
+    deterministic: bool = False     # PyTorch's strict deterministic mode while training: kernels that add in a fixed order
     random_positions: int = 0       # train on sorted random position ids below this (chapter 08; 0: 0, 1, 2, ...)
     coupled: bool = False           # position coupling: scratchpad lines take their tickets' position ids (chapter 08)
     ticket_gap: int = 0             # with `coupled`: up to this many position ids skipped before each ticket in training
@@ -378,6 +379,14 @@ def train_only_top(model: GPT, k: int) -> None:
     for part in [*model.blocks[len(model.blocks) - k:], model.norm, model.head]:
         for p in part.parameters(): p.requires_grad_(True)
 
+def deterministic_kernels() -> None:
+    """Ask PyTorch for kernels that add up in a fixed order. A GPU's fastest kernels add with atomics in whatever order
+    its threads finish, so two runs of one config differ in the last bits, and over thousands of steps that grows into
+    two different networks (chapter 08 measures how different). The strict mode: with warnings only, cuDNN's attention
+    keeps its non-deterministic backward (chapter 08 measured it); an op with no such kernel raises, naming itself."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS reads it when it starts: before the first matmul
+    torch.use_deterministic_algorithms(True)
+
 def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch.device | None = None,
           on_eval=None, progress: bool = True) -> dict:
     "Train a model as `cfg` says, checkpointing into `run`; returns the history of metrics."
@@ -412,6 +421,8 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     bar = tqdm(total=cfg.max_steps, initial=state["step"], disable=not (progress and main), desc=run.name)
     tokens, waited, t0 = 0, 0.0, time.perf_counter()
     window, logged = torch.zeros(2, device=device), state["step"]  # summed loss and trained tokens since the last record
+    kernels = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    if cfg.deterministic: deterministic_kernels()
     try:
         while state["step"] < cfg.max_steps:
             model.train()
@@ -476,6 +487,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
             save_checkpoint(run, model, opt, cfg, tok, state)
             bar.write(f"interrupted at step {state['step']}: checkpoint saved in {run}; continue with --resume")
     finally:
+        torch.use_deterministic_algorithms(kernels[0], warn_only=kernels[1])  # as the caller had them
         bar.close()
         if writer: writer.close()
         if world > 1 and dist.is_initialized():
