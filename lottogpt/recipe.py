@@ -116,6 +116,13 @@ CONFIGS["recipe_length_denser_seed1"] = replace(CONFIGS["recipe_length_denser"],
 # 87 do at evaluation, 8% as far as 100, and the tickets still lie unevenly
 CONFIGS["recipe_length_tally_far"] = replace(CONFIGS["recipe_length_tally_denser"], ticket_gap=250)
 CONFIGS["recipe_length_tally_far_seed1"] = replace(CONFIGS["recipe_length_tally_far"], seed=1)
+# the best config's typical training: two more seeds of it; and the same trained 8,000 steps instead of 5,000
+CONFIGS["recipe_length_tally_denser_seed2"] = replace(CONFIGS["recipe_length_tally_denser"], seed=2)
+CONFIGS["recipe_length_tally_denser_seed3"] = replace(CONFIGS["recipe_length_tally_denser"], seed=3)
+CONFIGS["recipe_length_tally_denser_8k"] = replace(CONFIGS["recipe_length_tally_denser"], max_steps=8000, eval_every=8000)
+CONFIGS["recipe_length_tally_denser_8k_seed1"] = replace(CONFIGS["recipe_length_tally_denser_8k"], seed=1)
+CONFIGS["recipe_length_tally_denser_8k_seed2"] = replace(CONFIGS["recipe_length_tally_denser_8k"], seed=2)
+CONFIGS["recipe_length_tally_denser_8k_seed3"] = replace(CONFIGS["recipe_length_tally_denser_8k"], seed=3)
 # The CPU recipe: one wide head, and short purchases first, where membership is learned in far fewer steps
 SMALL_RECIPE = replace(CONFIGS["small"], format="marked_checker", model=GPTConfig(n_layer=3, n_head=1, n_embd=96, positions="rotary"),
                        win_prob=0.5, forced_ranks=2, lr=1e-3, min_lr=1e-4, warmup_steps=50, max_steps=1400,
