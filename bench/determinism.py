@@ -6,8 +6,9 @@ kernel raises). Also tries one training step in the strict mode and records what
 
     python bench/determinism.py recipe_length_tally_denser --steps 200 --out results/determinism-h200.json
 
-The files in results/ were written by this script's first version, which had two modes: `default`, and
-`deterministic`, the warn-only mode.
+results/determinism-h200.json and determinism-cublas-env-h200.json were written by this script's first version, which
+had two modes: `default`, and `deterministic`, the warn-only mode; results/determinism-strict-h200.json by this one
+(`--modes strict`).
 """
 import argparse
 import sys
