@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "runs" / "browser"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; a browser download at test time is not possible here
 CELLS_DONE_S = 300  # the longest a notebook's cells may take in the browser
+WIDGET_SHOWN_S = 180  # widgets render after their cell ends, once the page has their models: minutes on a loaded machine
 
 
 @contextmanager
@@ -121,20 +122,43 @@ def test_chapter_00_runs_and_prints_the_reference_dialogue(lab):
         assert page.js_errors == [], page.js_errors
 
 
+SHOW_CELL = """async (marker) => {
+    const nb = window.jupyterapp.shell.currentWidget.content;
+    const index = nb.widgets.findIndex(cell => cell.model.sharedModel.getSource().includes(marker));
+    if (index < 0) return null;
+    await nb.scrollToItem(index, 'center');  // a cell out of view may be left out of the page until it is scrolled to
+    nb.widgets[index].node.dataset.testCell = String(index);
+    return index;
+}"""
+
+
+def shown_cell(page: Page, marker: str):
+    "The notebook's first code cell whose source holds `marker`, scrolled into view, as a locator."
+    index = page.evaluate(SHOW_CELL, marker)
+    assert index is not None, f"no cell holds {marker!r}"
+    return page.locator(f'.jp-Cell[data-test-cell="{index}"]')
+
+
 def test_lotto_widget_shows_the_model_beside_the_program(lab):
     url, token, _ = lab
     with chromium_page() as page:
         run_notebook(page, url, token, "09a_widgets.ipynb")
         # the first widget's machine writes what the real program prints; the second is the tiny model
-        for which, shot in ((0, "09a_lotto_widget_agrees.png"), (1, "09a_lotto_widget_tiny_model.png")):
-            widget = page.locator(".jp-OutputArea-output").filter(has=page.get_by_role("button", name="Buy")).nth(which)
-            widget.scroll_into_view_if_needed()
+        for marker, shot in (("LottoWidget(ProgramMachine", "09a_lotto_widget_agrees.png"),
+                             ("LottoWidget(Machine.load", "09a_lotto_widget_tiny_model.png")):
+            cell = shown_cell(page, marker)
+            widget = cell.locator(".jp-OutputArea-output").filter(has=page.get_by_role("button", name="Buy"))
+            try: expect(widget).to_be_visible(timeout=WIDGET_SHOWN_S * 1000)
+            except AssertionError:
+                page.screenshot(path=SHOTS / f"failed_{shot}")
+                raise AssertionError(f"no widget under {marker!r} after {WIDGET_SHOWN_S} s; the cell shows: "
+                                     f"{cell.inner_text()[-1500:]!r} (screenshot: {SHOTS / ('failed_' + shot)})")
             widget.get_by_role("button", name="Buy").click()
             table = widget.locator("table.lottogpt-compare")
             expect(table.locator("th", has_text="the model")).to_be_visible()
             expect(table.locator("th", has_text="the real program")).to_be_visible()
             expect(table.locator("td").first).to_contain_text("구입금액을 입력해 주세요.")  # the model's dialogue
-            if which == 0:
+            if marker.endswith("ProgramMachine"):
                 expect(table.locator("td").nth(1)).to_contain_text("구입금액을 입력해 주세요.")  # beside the program's
                 expect(widget).to_contain_text("the real program agrees")
             page.screenshot(path=SHOTS / shot)
@@ -152,8 +176,8 @@ def test_training_progress_bar_renders_as_a_widget(lab):
     with chromium_page() as page:
         run_notebook(page, url, token, "progress.ipynb")
         bar = page.locator(".jp-OutputArea-output .widget-hprogress, .jp-OutputArea-output progress").first
-        expect(bar).to_be_visible(timeout=30_000)  # the widget renders after the cell ends, later on a loaded machine
-        expect(page.locator(".jp-OutputArea-output", has_text="30/30").first).to_be_visible(timeout=30_000)
+        expect(bar).to_be_visible(timeout=WIDGET_SHOWN_S * 1000)
+        expect(page.locator(".jp-OutputArea-output", has_text="30/30").first).to_be_visible(timeout=WIDGET_SHOWN_S * 1000)
         page.screenshot(path=SHOTS / "progress_bar.png")
         assert page.js_errors == [], page.js_errors
 
