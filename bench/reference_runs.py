@@ -81,12 +81,15 @@ def main(argv=None) -> int:
                    "training's longest dialogue (chapter 08); files get -sharpen")
     p.add_argument("--count", action="store_true", help="with --evaluate-only: the machine writes the statistics, counts "
                    "too, adding up the model's scratchpad lines (chapter 08); files get -count")
+    p.add_argument("--window", type=int, default=0, metavar="N", help="with --evaluate-only --count: checker mode reads "
+                   "a longer purchase N tickets at a time, each part as a purchase of its own (chapter 08); files get -windowN")
     p.add_argument("--suffix", help="added to the file names, e.g. long: eval-NAME-long-GPU.json")
     p.add_argument("--out", type=Path, default=Path("results"), help="folder for the results (default results/)")
     args = p.parse_args(argv)
     again = args.gap is not None or args.lines or args.template or args.sharpen or args.count
     if again and not args.evaluate_only:
         p.error("--gap, --lines, --template, --sharpen and --count measure a trained run again: add --evaluate-only")
+    if args.window and not args.count: p.error("--window adds up the windows' scratchpad lines: add --count")
     args.out.mkdir(parents=True, exist_ok=True)
     tag = gpu_tag()
     for name in args.configs:
@@ -95,12 +98,13 @@ def main(argv=None) -> int:
         elif not (run / "reference.json").exists(): p.error(f"{run} has no finished reference training: run without --evaluate-only")
         tools = {tool: getattr(args, tool) for tool in ("calculator", "grammar", "draw")}
         machine = Machine.load(run, min_ticket_gap=args.gap, line_count=args.lines, template=args.template,
-                               sharpen=args.sharpen, count=args.count, **tools) if again else None
+                               sharpen=args.sharpen, count=args.count, window=args.window, **tools) if again else None
         report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long, free_running=not args.checker_only,
                                     machine=machine, **tools)
         words = ([tool for tool, used in tools.items() if used] + ["checker"] * args.checker_only
                  + [f"gap{args.gap}"] * (args.gap is not None) + ["lines"] * args.lines + ["template"] * args.template
-                 + ["sharpen"] * args.sharpen + ["count"] * args.count + [args.suffix] * bool(args.suffix))
+                 + ["sharpen"] * args.sharpen + ["count"] * args.count + [f"window{args.window}"] * bool(args.window)
+                 + [args.suffix] * bool(args.suffix))
         stem = "-".join([name, *words, tag])
         save(args.out / f"eval-{stem}.json", report)
         if not args.evaluate_only: shutil.copy(run / "metrics.jsonl", args.out / f"train-{name}-{tag}.jsonl")

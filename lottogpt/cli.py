@@ -116,7 +116,7 @@ def _eval(args: argparse.Namespace) -> int:
     from lottogpt.train import CheckpointError
     try: machine = Machine.load(args.run, calculator=args.calculator, grammar=args.grammar, draw=args.draw,
                                 min_ticket_gap=args.gap, line_count=args.lines, template=args.template,
-                                sharpen=args.sharpen, count=args.count)
+                                sharpen=args.sharpen, count=args.count, window=args.window)
     except (CheckpointError, ValueError) as e:
         print(f"lottogpt eval: {e}", file=sys.stderr)
         return 2
@@ -170,7 +170,7 @@ def parser() -> argparse.ArgumentParser:
                             "(the hobby project's replica, chapter 07), recipe (chapter 08's model that counts; one GPU), "
                             "recipe_stress (chapter 08's final recipe: about 2 minutes on an H100), recipe_length_scaled "
                             "(chapter 08's first attempt at purchases longer than trained on; tickets given; evaluate with "
-                            "--gap 8), recipe_length_tally_denser (its best; evaluate with --lines --count), "
+                            "--gap 8), recipe_length_tally_denser (its best; evaluate with --lines --count --window 20), "
                             "small_tally_dense_longer (chapter 08's CPU recipe, tickets given: about 14 minutes on 2 cores); "
                             "default small")
     train.add_argument("--out", help="run folder for checkpoints and metrics (default: runs/CONFIG)")
@@ -199,6 +199,8 @@ def parser() -> argparse.ArgumentParser:
                     "only the counts (chapter 08)")
     ev.add_argument("--count", action="store_true", help="the machine writes the statistics, counts too, by adding up "
                     "the model's scratchpad lines: the model writes only the scratchpad (chapter 08)")
+    ev.add_argument("--window", type=_natural, default=0, metavar="N", help="with --count: checker mode reads a longer "
+                    "purchase N tickets at a time, each part as a purchase of its own (chapter 08; default 0: whole)")
     ev.add_argument("--sharpen", action="store_true", help="a run with log-scaled heads: past its training's longest "
                     "dialogue, they sharpen by YaRN's factor (chapter 08)")
     ev.set_defaults(handler=_eval)

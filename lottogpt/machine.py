@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['SCRIPTS', 'RATE_QUESTION', 'TICKETS_QUESTION', 'Turn', 'Script', 'console_script', 'original_script',
            'checker_script', 'calculator', 'with_calculator', 'ticket_draw', 'with_draw', 'ticket_grammar',
-           'without_scratch', 'run_scripts', 'GraphedStep', 'scratch_lines', 'statistics_template', 'room_to_answer',
-           'Machine', 'generation_speed']
+           'without_scratch', 'run_scripts', 'GraphedStep', 'scratch_lines', 'statistics_template', 'in_windows',
+           'room_to_answer', 'Machine', 'generation_speed']
 
 # %% ../nbs/06_machine.ipynb #563fad93
 import random
@@ -325,6 +325,20 @@ def statistics_template(tok: Tokenizer, rules: Rules = RULES, count: bool = Fals
         return [counts[n]]
     return allowed
 
+# %% ../nbs/06_machine.ipynb #c536a771
+def in_windows(check: Callable[[list[Example]], list[str]], examples: list[Example], window: int) -> list[str]:
+    """Checker mode `window` tickets at a time: `check` (which writes a scratchpad line per ticket, as `Machine.check`
+    does) reads each window of each example as a purchase of its own; for each example, its windows' scratchpad lines
+    joined, then the real program's statistics for the ranks those lines imply."""
+    if window < 1: raise ValueError(f"a window holds at least one ticket, not {window}")
+    parts = [(i, replace(ex, tickets=ex.tickets[start:start + window]))
+             for i, ex in enumerate(examples) for start in range(0, len(ex.tickets), window)]
+    scratch = [""] * len(examples)
+    for (i, _), written in zip(parts, check([part for _, part in parts])):
+        scratch[i] += "".join(re.findall(r"\n#[^\n]*", written))
+    return [f"{lines}\n\n{statistics_block(scratch_ranks(lines), ex.amount, ex.rules)}\n"
+            for lines, ex in zip(scratch, examples)]
+
 # %% ../nbs/06_machine.ipynb #c360715d
 def room_to_answer(scripts: list[Script]) -> int:
     """Tokens a checker-mode row may grow to: 4,096, or four times its longest opening where that is more (chapter 08's
@@ -336,19 +350,21 @@ class Machine:
     tool writes the return rate's value; with `grammar`, its `ticket_grammar` keeps the sampled tickets valid; with
     `draw`, the `ticket_draw` tool draws the tickets the model announces; with `line_count`, `scratch_lines` gives the
     scratchpad one line per ticket; with `template`, `statistics_template` writes the statistics' fixed text, and with
-    `count` their counts too, adding up the scratchpad's lines (the model writes only the scratchpad); `positions`
+    `count` their counts too, adding up the scratchpad's lines (the model writes only the scratchpad), and with a
+    `window` as well, checker mode reads longer purchases that many tickets at a time (`in_windows`); `positions`
     numbers each row's positions for a model trained with position coupling (chapter 08; `load` takes it from the
     run's config)."""
     def __init__(self, model: GPT, tok: Tokenizer, fmt: str = "console", calculator: bool = False, rules: Rules = RULES,
                  grammar: bool = False, draw: bool = False, positions: Callable[[], CoupledPositions] | None = None,
-                 line_count: bool = False, template: bool = False, count: bool = False):
+                 line_count: bool = False, template: bool = False, count: bool = False, window: int = 0):
         if fmt not in SCRIPTS: raise ValueError(f"no machine for format {fmt!r}; choose from {list(SCRIPTS)}")
         if (calculator or draw) and fmt == "original": raise ValueError("the tools read the console format's dialogue")
         self.model, self.tok, self.fmt, self.calculator, self.rules, self.draw = model, tok, fmt, calculator, rules, draw
         self.grammar, self.positions = ticket_grammar(tok) if grammar else None, positions
         if count and getattr(FORMATS[fmt], "keywords", {}).get("style") not in ("copy", "marked", "tally"):
             raise ValueError(f"the counting tool adds up a scratchpad's lines, one per ticket: format {fmt!r} writes none")
-        self.line_count, self.template, self.count = line_count, template or count, count
+        if window and not count: raise ValueError("reading in windows adds up the windows' scratchpad lines: it needs the counting tool")
+        self.line_count, self.template, self.count, self.window = line_count, template or count, count, window
         constraints = [c for c in (self.grammar, scratch_lines(tok) if line_count else None,
                                    statistics_template(tok, rules, count) if self.template else None) if c]  # the first that applies
         self.constrain = (lambda row: next((a for c in constraints if (a := c(row)) is not None), None)) if constraints else None
@@ -356,7 +372,7 @@ class Machine:
     @classmethod
     def load(cls, run: str | Path, device: torch.device | str | None = None, calculator: bool = False,
              grammar: bool = False, draw: bool = False, min_ticket_gap: int | None = None, line_count: bool = False,
-             template: bool = False, sharpen: bool = False, count: bool = False) -> "Machine":
+             template: bool = False, sharpen: bool = False, count: bool = False, window: int = 0) -> "Machine":
         """The run's machine; `min_ticket_gap` overrides a coupled run's own (chapter 08: to measure an earlier run again);
         with `sharpen`, a log-scaled model's unrotated heads sharpen past the longest dialogue of its training (chapter 08)."""
         model, tok, cfg = load_run(run, device or pick_device())
@@ -365,7 +381,7 @@ class Machine:
         if sharpen and not model.cfg.log_scaled: raise ValueError(f"{run} has no log-scaled heads to sharpen")
         if sharpen: model.cfg = replace(model.cfg, sharpen_after=longest_dialogue(tok, cfg))
         return cls(model, tok, cfg.format, calculator, RULE_SETS[cfg.rules], grammar, draw,
-                   cfg.coupling(tok, min_gap=min_ticket_gap), line_count, template, count)
+                   cfg.coupling(tok, min_gap=min_ticket_gap), line_count, template, count, window)
 
     def _tools(self, script: Script, rng: random.Random | None = None) -> Script:
         "`script` with the machine's tools; the ticket draw only where an `rng` is given (not in checker mode)."
@@ -384,6 +400,10 @@ class Machine:
 
     def check(self, examples: list[Example], **kw) -> list[str]:
         "Checker mode: the statistics the model writes for the real program's tickets of each example."
+        if self.window: return in_windows(lambda parts: self._check(parts, **kw), examples, self.window)
+        return self._check(examples, **kw)
+
+    def _check(self, examples: list[Example], **kw) -> list[str]:
         scripts = [self._tools(checker_script(ex, self.tok, self.fmt)) for ex in examples]
         kw.setdefault("max_tokens", room_to_answer(scripts))
         rows = run_scripts(self.model, self.tok, scripts, temperature=0, constrain=self.constrain, positions=self.positions, **kw)
