@@ -206,7 +206,8 @@ def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 100
     fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
     report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator,
               "grammar": machine.grammar is not None, "draw": machine.draw, "line_count": machine.line_count,
-              "template": machine.template, "count": machine.count, "window": machine.window, "sharpen_after": machine.model.cfg.sharpen_after,
+              "template": machine.template, "count": machine.count, "window": machine.window,
+              "sharpen_after": machine.model.cfg.sharpen_after,
               "n": n, "seed": seed, "sets": {}}
     for name in sets:
         examples, entry = [replace(e, rules=machine.rules) for e in make_set(name, n)], {}

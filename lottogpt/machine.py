@@ -363,7 +363,8 @@ class Machine:
         self.grammar, self.positions = ticket_grammar(tok) if grammar else None, positions
         if count and getattr(FORMATS[fmt], "keywords", {}).get("style") not in ("copy", "marked", "tally"):
             raise ValueError(f"the counting tool adds up a scratchpad's lines, one per ticket: format {fmt!r} writes none")
-        if window and not count: raise ValueError("reading in windows adds up the windows' scratchpad lines: it needs the counting tool")
+        if window and not count:
+            raise ValueError("reading in windows adds up the windows' scratchpad lines: it needs the counting tool")
         self.line_count, self.template, self.count, self.window = line_count, template or count, count, window
         constraints = [c for c in (self.grammar, scratch_lines(tok) if line_count else None,
                                    statistics_template(tok, rules, count) if self.template else None) if c]  # the first that applies
