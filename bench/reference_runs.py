@@ -89,6 +89,7 @@ def main(argv=None) -> int:
     again = args.gap is not None or args.lines or args.template or args.sharpen or args.count
     if again and not args.evaluate_only:
         p.error("--gap, --lines, --template, --sharpen and --count measure a trained run again: add --evaluate-only")
+    if args.window < 0: p.error(f"--window is a number of tickets, not {args.window}")
     if args.window and not args.count: p.error("--window adds up the windows' scratchpad lines: add --count")
     args.out.mkdir(parents=True, exist_ok=True)
     tag = gpu_tag()

@@ -150,9 +150,9 @@ def test_lotto_widget_shows_the_model_beside_the_program(lab):
             widget = cell.locator(".jp-OutputArea-output").filter(has=page.get_by_role("button", name="Buy"))
             try: expect(widget).to_be_visible(timeout=WIDGET_SHOWN_S * 1000)
             except AssertionError:
-                page.screenshot(path=SHOTS / f"failed_{shot}")
+                page.screenshot(path=(failed := SHOTS / f"failed_{shot}"))
                 raise AssertionError(f"no widget under {marker!r} after {WIDGET_SHOWN_S} s; the cell shows: "
-                                     f"{cell.inner_text()[-1500:]!r} (screenshot: {SHOTS / ('failed_' + shot)})")
+                                     f"{cell.inner_text()[-1500:]!r} (screenshot: {failed})")
             widget.get_by_role("button", name="Buy").click()
             table = widget.locator("table.lottogpt-compare")
             expect(table.locator("th", has_text="the model")).to_be_visible()
