@@ -2,7 +2,7 @@
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: all setup demo test site browser export readme check
+.PHONY: all setup demo test reproduce site browser export readme check
 all: setup demo
 
 $(BIN)/lottogpt: pyproject.toml setup.py
@@ -18,16 +18,20 @@ setup: $(BIN)/lottogpt
 	git config diff.ipynb.textconv '"$(abspath $(BIN)/python)" -m nbstripout --keep-id -t'
 
 demo: setup
-	@# Train the small model (minutes on a laptop CPU; --resume makes a second `make` reuse it), then let it be the
-	@# program for one purchase, next to the real program's statistics for the tickets it drew.
-	$(BIN)/lottogpt train --config small --out runs/small --resume
-	printf '8000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --model runs/small --seed 1
+	@# Train chapter 08's CPU recipe (minutes on a laptop; a second `make` reuses the run), then let it be the program for
+	@# one purchase, next to the real program's statistics for the tickets its ticket draw drew.
+	test -f runs/cpu_recipe/model.safetensors || $(BIN)/lottogpt train --config cpu_recipe --out runs/cpu_recipe
+	printf '8000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --model runs/cpu_recipe --seed 1
 
 test:
 	@# Every notebook runs top to bottom (cells flagged slow or cuda skipped) and its outputs become the website in
 	@# runs/site; then the browser test drives JupyterLab and the site in headless Chromium (`make browser` installs it).
 	$(BIN)/python web/build.py --do-print
 	$(BIN)/python -m pytest -q tests
+
+reproduce: setup
+	@# The long cells too (flagged slow, skipped by `make test`): each chapter's laptop run, one notebook at a time.
+	$(BIN)/nbdev-test --flags slow --n-workers 1 --do-print --timing
 
 site:
 	$(BIN)/python web/build.py

@@ -8,7 +8,6 @@ __all__ = ['causal_mask', 'attention', 'padding_mask', 'remember', 'MultiHeadAtt
 # %% ../nbs/03_attention.ipynb #1963dcc3
 import math
 
-import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -38,7 +37,8 @@ def padding_mask(valid: torch.Tensor) -> torch.Tensor:
 # %% ../nbs/03_attention.ipynb #3761e2e8
 def remember(cache: dict, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     "Store this step's keys and values after the `cache['n']` earlier ones; return all so far."
-    if "at" in cache:  # fixed buffers for CUDA graphs (chapter 06): write at the position held in a tensor, return them all
+    # fixed buffers for CUDA graphs (chapter 06): write at the position held in a tensor, return them all
+    if "at" in cache:
         cache["k"].index_copy_(2, cache["at"], k); cache["v"].index_copy_(2, cache["at"], v)
         return cache["k"], cache["v"]
     n, T = cache.get("n", 0), k.shape[2]
@@ -69,7 +69,8 @@ class MultiHeadAttention(nn.Module):
         if cache is not None: k, v, mask = *remember(cache, k, v), cache.get("mask", mask)
         if mask is None and T > 1 and k.shape[2] != T: mask = causal_mask(T, k.shape[2], device=x.device)
         if explicit:
-            y, self.last_weights = attention(q, k, v, mask if mask is not None else causal_mask(T, k.shape[2], x.device))
+            mask = mask if mask is not None else causal_mask(T, k.shape[2], x.device)
+            y, self.last_weights = attention(q, k, v, mask)
         else:  # one new query may see every key: no mask at all
             p = self.dropout if self.training else 0.0
             y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=mask is None and T > 1)
@@ -78,6 +79,7 @@ class MultiHeadAttention(nn.Module):
 # %% ../nbs/03_attention.ipynb #91dc20e2
 def plot_attention(weights: torch.Tensor, query_labels: list[str], key_labels: list[str], ax=None, title: str = ""):
     "A heatmap of attention `weights` (queries x keys) with labelled axes; returns the axes."
+    import matplotlib.pyplot as plt  # only where something is drawn: the model itself needs no plotting library
     ax = ax or plt.subplots(figsize=(0.45 * len(key_labels) + 2, 0.4 * len(query_labels) + 1.5))[1]
     im = ax.imshow(weights.detach().float().cpu(), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(len(key_labels)), key_labels, rotation=90, fontsize=8)

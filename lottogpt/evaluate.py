@@ -4,13 +4,13 @@
 
 # %% auto #0
 __all__ = ['VERDICTS', 'RULES_BROKEN', 'Reading', 'read_statistics', 'read_dialogue', 'printed_rate', 'invalid', 'judge',
-           'verdict_shares', 'checker_report', 'chi_square', 'match_odds', 'fairness', 'cheating_dialogue',
-           'show_mistake', 'evaluate', 'summary']
+           'verdict_shares', 'checker_report', 'chi_square', 'fairness', 'cheating_dialogue', 'show_mistake',
+           'fast_check', 'evaluate', 'environment', 'gpu_tag', 'save_result', 'results_folder', 'load_result',
+           'summary']
 
 # %% ../nbs/07_evaluate.ipynb #0d3775bb
 import difflib
 import json
-import math
 import random
 import re
 from collections import Counter
@@ -21,8 +21,10 @@ import torch
 
 from .data import FORMATS, Example, make_set, original_statistics
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULES,
-                            TICKET_PRICE, Lotto, Rank, Rules, WinningNumbers, dialogue, statistics_block, tally)
-from .machine import Machine, without_scratch
+                            TICKET_PRICE, Lotto, Rank, Rules, WinningNumbers, dialogue, match_odds, statistics_block,
+                            tally)
+from .machine import Machine, Tool
+from .metrics import answers_right
 
 # %% ../nbs/07_evaluate.ipynb #4d7e5906
 @dataclass
@@ -38,52 +40,55 @@ class Reading:
 
 def _ints(text: str) -> tuple[int, ...]: return tuple(int(n) for n in re.findall(r"\d+", text))
 
-def _ticket(line: str, fmt: str) -> tuple[int, ...] | None:
-    sep = ", " if fmt == "console" else ","
+def _ticket(line: str, program: str) -> tuple[int, ...] | None:
+    sep = ", " if program == "console" else ","
     m = re.fullmatch(r"\[(\d+(?:" + sep + r"\d+)*)\]", line)
     return tuple(int(n) for n in m.group(1).split(sep)) if m else None
 
-def _statistics_lines(fmt: str, rules: Rules) -> list[tuple[Rank, re.Pattern]]:
-    if fmt == "console":
+def _statistics_lines(program: str, rules: Rules) -> list[tuple[Rank, re.Pattern]]:
+    if program == "console":
         return [(r, re.compile(re.escape(f"{rules.label(r)} - ") + r"(\d+)개")) for r in rules.order()]
     return [(r, re.compile(re.escape(f"{r.matches}개{'보너스' if r.needs_bonus else ''}일치 ({r.prize}원) = ") + r"(\d+)"))
             for r in Rank]
 
 _RATE = {"console": re.compile(r"총 수익률은 ([0-9,]+\.[0-9])%입니다\."), "original": re.compile(r"수익률=([0-9]+\.[0-9])%")}
 
-def read_statistics(text: str, fmt: str = "console", rules: Rules = RULES) -> tuple[dict[Rank, int] | None, str | None, str | None]:
+def read_statistics(text: str, program: str = "console",
+                    rules: Rules = RULES) -> tuple[dict[Rank, int] | None, str | None, str | None]:
     "The counts and the printed return rate of a statistics block; and the problem, if it cannot be read."
     lines = [l for l in text.strip("\n").split("\n")]
-    if fmt == "console":
+    if program == "console":
         if lines[:2] != ["당첨 통계", "---"]: return None, None, "no 당첨 통계 header"
         lines = lines[2:]
     if len(lines) != len(Rank) + 1: return None, None, f"{len(lines)} statistics lines instead of {len(Rank) + 1}"
     counts = {}
-    for (rank, pattern), line in zip(_statistics_lines(fmt, rules), lines):
+    for (rank, pattern), line in zip(_statistics_lines(program, rules), lines):
         m = pattern.fullmatch(line)
         if not m: return None, None, f"unreadable statistics line {line!r}"
         counts[rank] = int(m.group(1))
-    m = _RATE[fmt].fullmatch(lines[-1])
+    m = _RATE[program].fullmatch(lines[-1])
     if not m: return counts, None, f"unreadable return-rate line {lines[-1]!r}"
     return counts, m.group(1), None
 
 _CONSOLE = re.compile(re.escape(PROMPT_AMOUNT) + r"\n(\d+)\n\n(\d+)개를 구매했습니다\.\n(.*?)\n\n" + re.escape(PROMPT_WINNING)
                       + r"\n([0-9,]+)\n\n" + re.escape(PROMPT_BONUS) + r"\n(\d+)\n\n(.*)", re.DOTALL)
-_ORIGINAL = re.compile(r"money=(\d+)\nwinning=([0-9,]+)\nbonus=(\d+)\n###\n티켓수=(\d+)\n구매번호:\n(.*?)\n(3개일치.*)", re.DOTALL)
+_ORIGINAL = re.compile(r"money=(\d+)\nwinning=([0-9,]+)\nbonus=(\d+)\n###\n티켓수=(\d+)\n구매번호:\n(.*?)\n(3개일치.*)",
+                       re.DOTALL)
 
-def read_dialogue(text: str, fmt: str = "console", rules: Rules = RULES) -> Reading:
-    "Read a whole dialogue in `fmt` (`console` or `original`); never raises."
+def read_dialogue(text: str, program: str = "console", rules: Rules = RULES) -> Reading:
+    """Read a whole dialogue written by `program` (`console`, the mission's, or `original`, the hobby project's); never
+    raises."""
     try:
-        m = (_CONSOLE if fmt == "console" else _ORIGINAL).fullmatch(text.rstrip("\n"))
+        m = (_CONSOLE if program == "console" else _ORIGINAL).fullmatch(text.rstrip("\n"))
         if not m: return Reading(problem="the dialogue's outline does not match the program's")
-        if fmt == "console": amount, count, body, winning, bonus, stats = m.groups()
+        if program == "console": amount, count, body, winning, bonus, stats = m.groups()
         else: amount, winning, bonus, count, body, stats = m.groups()
         r = Reading(int(amount), int(count), draw=(_ints(winning), int(bonus)))
         for line in body.split("\n"):
-            ticket = _ticket(line, fmt)
+            ticket = _ticket(line, program)
             if ticket is None: r.problem = f"unreadable ticket line {line!r}"; return r
             r.tickets.append(ticket)
-        r.counts, r.rate, r.problem = read_statistics(stats, fmt, rules)
+        r.counts, r.rate, r.problem = read_statistics(stats, program, rules)
         return r
     except Exception as e:  # a reader must survive any text; report what broke instead
         return Reading(problem=f"reader error: {type(e).__name__}: {e}")
@@ -92,10 +97,10 @@ def read_dialogue(text: str, fmt: str = "console", rules: Rules = RULES) -> Read
 VERDICTS = ("format", "ticket_count", "invalid_ticket", "statistics", "return_rate", "correct")
 RULES_BROKEN = VERDICTS[:3]  # verdicts that leave no tickets the real program could check
 
-def printed_rate(counts: dict[Rank, int], amount: int, fmt: str = "console", rules: Rules = RULES) -> str:
-    "The return rate as the program in `fmt` prints it for these counts."
-    block = statistics_block(counts, amount, rules) if fmt == "console" else original_statistics(counts, amount)
-    return _RATE[fmt].search(block).group(1)
+def printed_rate(counts: dict[Rank, int], amount: int, program: str = "console", rules: Rules = RULES) -> str:
+    "The return rate as `program` prints it for these counts."
+    block = statistics_block(counts, amount, rules) if program == "console" else original_statistics(counts, amount)
+    return _RATE[program].search(block).group(1)
 
 def invalid(ticket: tuple[int, ...]) -> str | None:
     "Why `ticket` is not a valid printed ticket, or `None`."
@@ -105,7 +110,8 @@ def invalid(ticket: tuple[int, ...]) -> str | None:
     if list(ticket) != sorted(ticket): return "numbers out of order"
     return None
 
-def judge(r: Reading, fmt: str = "console", truth: dict[Rank, int] | None = None, rules: Rules = RULES) -> tuple[str, str]:
+def judge(r: Reading, program: str = "console", truth: dict[Rank, int] | None = None,
+          rules: Rules = RULES) -> tuple[str, str]:
     "The verdict on a reading (one of `VERDICTS`) and a detail."
     if r.problem and r.counts is None: return "format", r.problem
     if r.count != r.amount // rules.ticket_price: return "ticket_count", f"{r.count} tickets announced for {r.amount}"
@@ -116,7 +122,7 @@ def judge(r: Reading, fmt: str = "console", truth: dict[Rank, int] | None = None
         truth = tally([Lotto(t) for t in r.tickets], WinningNumbers(Lotto(r.draw[0]), r.draw[1]))
     for rank in Rank:
         if r.counts[rank] != truth[rank]: return "statistics", rank.name
-    if r.rate != printed_rate(r.counts, r.amount, fmt, rules): return "return_rate", f"{r.rate} printed"
+    if r.rate != printed_rate(r.counts, r.amount, program, rules): return "return_rate", f"{r.rate} printed"
     return "correct", ""
 
 # %% ../nbs/07_evaluate.ipynb #40c21cd8
@@ -126,23 +132,23 @@ def verdict_shares(verdicts: list[str]) -> dict[str, float]:
     return {v: counts[v] / len(verdicts) for v in VERDICTS}
 
 # %% ../nbs/07_evaluate.ipynb #d1f64640
-def checker_report(outputs: list[str], examples: list[Example], fmt: str = "console") -> dict:
-    "Exact match of the written statistics against the real program's, per-rank accuracy, confusions, and by purchase size."
-    fmt = "console" if fmt == "checker" else fmt
+def checker_report(outputs: list[str], examples: list[Example], program: str = "console") -> dict:
+    """Exact match of the written statistics against the real program's, per-rank accuracy, confusions, and by purchase
+    size."""
     exact, per_rank, confusion, by_size = 0, Counter(), {r.name: Counter() for r in Rank}, {}
     verdicts = []
     for out, ex in zip(outputs, examples):
-        truth_text, truth = FORMATS[fmt](ex)[-1].text, ex.ranks()
+        truth_text, truth = FORMATS[program].answer(ex), ex.ranks()
         right = out == truth_text
         exact += right
         size = by_size.setdefault(len(ex.tickets), [0, 0]); size[0] += right; size[1] += 1
-        counts, rate, problem = read_statistics(out, fmt, ex.rules)
+        counts, rate, problem = read_statistics(out, program, ex.rules)
         if counts is None: verdicts.append("format"); continue
         for rank in Rank:
             per_rank[rank.name] += counts[rank] == truth[rank]
             confusion[rank.name][f"{truth[rank]}->{counts[rank]}"] += 1
         if any(counts[r] != truth[r] for r in Rank): verdicts.append("statistics")
-        elif rate != printed_rate(truth, ex.amount, fmt, ex.rules): verdicts.append("return_rate")
+        elif rate != printed_rate(truth, ex.amount, program, ex.rules): verdicts.append("return_rate")
         else: verdicts.append("correct" if right else "format")
     n = len(examples)
     return {"n": n, "exact": exact / n, "per_rank": {k: v / n for k, v in per_rank.items()},
@@ -157,12 +163,6 @@ def chi_square(observed: list[float], expected: list[float]) -> tuple[float, flo
                                 torch.tensor(stat / 2, dtype=torch.float64)).item()
     return stat, p
 
-def match_odds() -> list[float]:
-    "P(a random ticket has 0, 1, 2, or 3+ of the 6 winning numbers)."
-    total = math.comb(45, 6)
-    exact = [math.comb(6, k) * math.comb(39, 6 - k) / total for k in range(7)]
-    return exact[:3] + [sum(exact[3:])]
-
 def fairness(readings: list[Reading]) -> dict:
     "Chi-square tests of the printed tickets: number frequencies, and matches per ticket against the exact odds."
     numbers, matches = Counter(), Counter()
@@ -174,10 +174,13 @@ def fairness(readings: list[Reading]) -> dict:
             numbers.update(t); matches[min(3, len(winning & set(t)))] += 1
     n = sum(matches.values())
     if n == 0: return {"tickets": 0}
-    freq = chi_square([numbers[k] for k in NUMBER_RANGE], [n * NUMBERS_PER_TICKET / len(NUMBER_RANGE)] * len(NUMBER_RANGE))
-    odds = match_odds()
+    freq = chi_square([numbers[k] for k in NUMBER_RANGE],
+                      [n * NUMBERS_PER_TICKET / len(NUMBER_RANGE)] * len(NUMBER_RANGE))
+    exact = match_odds()  # chapter 00's, 3 matches or more merged into one bin
+    odds = exact[:3] + [sum(exact[3:])]
     match = chi_square([matches[k] for k in range(4)], [n * p for p in odds])
-    return {"tickets": n, "numbers_chi2": freq[0], "numbers_p": freq[1], "matches_chi2": match[0], "matches_p": match[1],
+    return {"tickets": n, "numbers_chi2": freq[0], "numbers_p": freq[1], "matches_chi2": match[0],
+            "matches_p": match[1],
             "matches_observed": [matches[k] / n for k in range(4)], "matches_expected": odds,
             "numbers_observed": [numbers[k] / (n * NUMBERS_PER_TICKET) for k in NUMBER_RANGE]}  # 1/45 each, if fair
 
@@ -197,37 +200,80 @@ def show_mistake(written: str, truth: str) -> str:
     return "\n".join(l for l in diff if not l.startswith("?"))
 
 # %% ../nbs/07_evaluate.ipynb #1b6545ed
-def evaluate(run: str | Path, sets: tuple[str, ...] = ("natural",), n: int = 1000, seed: int = 0,
-             device: torch.device | str | None = None, machine: Machine | None = None, mistakes: int = 5,
-             calculator: bool = False, grammar: bool = False, draw: bool = False, free_running: bool = True) -> dict:
-    """Measure the run (with chapter 08's `calculator`, `ticket_grammar` and `ticket_draw`, if asked) on each named
-    test set, in checker mode and (unless `free_running` is False) free-running; the report, also in `RUN/eval.json`."""
-    machine = machine or Machine.load(run, device, calculator, grammar, draw)
-    fmt = "original" if machine.fmt == "original" else "console"  # the checker and scratchpad variants read as console
-    report = {"run": str(run), "format": machine.fmt, "calculator": machine.calculator,
-              "grammar": machine.grammar is not None, "draw": machine.draw, "line_count": machine.line_count,
-              "template": machine.template, "count": machine.count, "window": machine.window,
-              "sharpen_after": machine.model.cfg.sharpen_after,
-              "n": n, "seed": seed, "sets": {}}
+def fast_check(machine: Machine, examples: list[Example]) -> list[bool]:
+    "For each example, whether the machine writes its checker-mode answer exactly, from one forward pass (see above)."
+    if machine.constrain is not None:
+        raise ValueError("a tool that limits what the model writes cannot be checked this way")
+    until = next((t.writes_after for t in machine.tools if getattr(t, "writes_after", None)), None)
+    return answers_right(machine.model, examples, machine.tok, machine.fmt, positions=machine.positions, until=until)
+
+def _free_running(machine: Machine, examples: list[Example], seed: int, mistakes: int) -> dict:
+    program = machine.fmt.program
+    texts = [machine.fmt.visible(t) for t in machine.dialogues([(e.amount, e.draw) for e in examples], seed=seed)]
+    readings = [read_dialogue(t, program, machine.rules) for t in texts]
+    verdicts = [judge(r, program, rules=machine.rules) for r in readings]
+    return {"verdicts": verdict_shares([v for v, _ in verdicts]),
+            "wrong_rank": dict(Counter(d for v, d in verdicts if v == "statistics")), "fairness": fairness(readings),
+            "examples": [t for t, (v, _) in zip(texts, verdicts) if v != "correct"][:mistakes],
+            "mistakes": [f"{v}: {d}" for v, d in verdicts if v != "correct"][:20 * mistakes]}
+
+def evaluate(run: str | Path | None, sets: tuple[str, ...] = ("natural",), n: int = 1000, seed: int = 0,
+             machine: Machine | None = None, tools: tuple[str, ...] = (), mistakes: int = 5, free_running: bool = True,
+             fast: bool = False) -> dict:
+    """Measure the run's machine (with the named `tools`) on each named test set, in checker mode and, where it can draw
+    tickets, free-running; `fast` checks checker mode by `fast_check`. The report, also in `RUN/eval.json`."""
+    machine = machine or Machine.load(run, tools=tools)
+    program, can_draw = machine.fmt.program, not machine.fmt.checker or any(t.writes_tickets for t in machine.tools)
+    report = {"run": str(run), "format": machine.fmt.name, "tools": [type(t).__name__ for t in machine.tools],
+              "n": n, "seed": seed, "fast": fast, "sets": {}}
     for name in sets:
         examples, entry = [replace(e, rules=machine.rules) for e in make_set(name, n)], {}
-        if free_running and not machine.fmt.endswith("checker"):
-            texts = [without_scratch(t) for t in machine.dialogues([(e.amount, e.draw) for e in examples], seed=seed)]
-            readings = [read_dialogue(t, fmt, machine.rules) for t in texts]
-            verdicts = [judge(r, fmt, rules=machine.rules) for r in readings]
-            entry["free_running"] = {"verdicts": verdict_shares([v for v, _ in verdicts]),
-                                     "wrong_rank": dict(Counter(d for v, d in verdicts if v == "statistics")),
-                                     "fairness": fairness(readings),
-                                     "examples": [t for t, (v, _) in zip(texts, verdicts) if v != "correct"][:mistakes],
-                                     "mistakes": [f"{v}: {d}" for v, d in verdicts if v != "correct"][:20 * mistakes]}
-        outputs = [without_scratch(o) for o in machine.check(examples)]
-        entry["checker"] = checker_report(outputs, examples, fmt)
-        entry["checker"]["mistakes"] = [show_mistake(o, FORMATS[fmt](e)[-1].text) for o, e in zip(outputs, examples)
-                                        if o != FORMATS[fmt](e)[-1].text][:mistakes]
+        if free_running and can_draw: entry["free_running"] = _free_running(machine, examples, seed, mistakes)
+        if fast:
+            right = fast_check(machine, examples)
+            entry["checker"] = {"n": n, "exact": sum(right) / n, "missed": [i for i,
+                                                                            r in enumerate(right) if not r][:100]}
+        else:
+            outputs = [machine.fmt.visible(o) for o in machine.check(examples)]
+            entry["checker"] = checker_report(outputs, examples, program)
+            truths = [FORMATS[program].answer(e) for e in examples]
+            entry["checker"]["mistakes"] = [show_mistake(o, t) for o, t in zip(outputs, truths) if o != t][:mistakes]
         report["sets"][name] = entry
     if run is not None and Path(run).is_dir():
         (Path(run) / "eval.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     return report
+
+def environment() -> dict:
+    "The machine, the versions and the command line of this process: what every recorded result carries."
+    import os, platform, sys
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")),
+                platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    return {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"{cpu or 'CPU'}, "
+                                                                                     f"{os.cpu_count()} cores",
+            "cpus": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
+            "command": "python " + " ".join(sys.argv)}
+
+def gpu_tag() -> str:
+    "The short name result files carry for this machine: h100, h200, ..., or cpu."
+    if not torch.cuda.is_available(): return "cpu"
+    return next((t.lower() for t in ("H100", "H200", "A100", "L4", "T4") if t in torch.cuda.get_device_name()), "gpu")
+
+def save_result(path: str | Path, data: dict) -> None:
+    "Write `data` as JSON to `path`, making its folder."
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+def results_folder() -> Path:
+    "The repository's `results/` folder, from the repository or from its `nbs/` (where the chapters run)."
+    here = Path.cwd()
+    return next((p / "results" for p in (here, *here.parents) if (p / "results").is_dir() and (p / "nbs").is_dir()),
+                here / "results")
+
+def load_result(name: str) -> dict:
+    "A recorded result, by its path under `results/` (e.g. `08/gpu_recipe-h200.json`)."
+    return json.loads((results_folder() / name).read_text())
 
 def summary(report: dict) -> str:
     "One line per test set: the headline numbers of a report."
@@ -237,6 +283,7 @@ def summary(report: dict) -> str:
         parts = [f"{name}: checker exact {e['checker']['exact']:.2%}"]
         if free:
             parts.append(f"original metric {free['verdicts']['correct']:.2%}")
-            if free["fairness"].get("tickets"): parts.append(f"fairness p (matches) {free['fairness']['matches_p']:.3g}")
+            if free["fairness"].get("tickets"):
+                parts.append(f"fairness p (matches) {free['fairness']['matches_p']:.3g}")
         lines.append(", ".join(parts))
     return "\n".join(lines)

@@ -16,10 +16,16 @@ from pathlib import Path
 
 import torch
 
-from .model import GPT, GPTConfig, param_counts
-from .recipe import MARKED, variant
-from .train import TrainConfig, load_run, train
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
 from tqdm.auto import tqdm
+
+import lottogpt.counting  # noqa: F401 (registers chapter 08's formats, which the sweep trains on)
+from .checkpoint import has_checkpoint, load_run
+from .config import TrainConfig
+from .data import Purchases
+from .model import GPT, GPTConfig, param_counts
+from .train import train
 
 # %% ../nbs/10_scaling.ipynb #6cc4f67f
 SIZES = [(1, 32), (2, 48), (2, 64), (3, 96), (4, 128), (6, 192)]
@@ -37,11 +43,14 @@ class SweepPoint:
     @property
     def name(self) -> str: return f"L{self.n_layer}-d{self.n_embd}-s{self.steps}"
 
-    def config(self) -> TrainConfig:
-        model = GPTConfig(n_layer=self.n_layer, n_head=max(1, self.n_embd // 32), n_embd=self.n_embd, positions="rotary")
-        return variant(format="marked_checker", model=model, **{**MARKED, "max_steps": self.steps},
-                       batch_size=self.batch_size, eval_every=self.steps, eval_examples=self.eval_examples,
-                       warmup_steps=min(100, self.steps // 10))
+    def config(self, workers: int = 4) -> TrainConfig:
+        "Chapter 08's checker with the marked scratchpad, at this size and length; one evaluation, at the end."
+        model = GPTConfig(n_layer=self.n_layer, n_head=max(1, self.n_embd // 32), n_embd=self.n_embd,
+                          positions="rotary")
+        return TrainConfig(model, format="marked_checker", data=Purchases(win_prob=0.5, forced_ranks=2),
+                           batch_size=self.batch_size, max_steps=self.steps, lr=1e-3, min_lr=1e-4,
+                           warmup_steps=min(100, self.steps // 10), log_every=10, eval_every=self.steps,
+                           eval_examples=self.eval_examples, workers=workers)
 
 def sweep_points(sizes=SIZES, steps=STEPS, batch_size: int = 64, eval_examples: int = 128) -> list[SweepPoint]:
     "Every size with every number of steps."
@@ -52,8 +61,8 @@ def run_point(point: SweepPoint, root: Path, device: str | None = None, workers:
     "Train one point (unless its result exists) and measure it: N, D, C = 6ND, validation loss, checker exact match."
     folder = Path(root) / point.name
     if (folder / "result.json").exists(): return json.loads((folder / "result.json").read_text())
-    cfg, started = replace(point.config(), workers=workers), time.perf_counter()
-    state = train(cfg, folder, resume=(folder / "state.json").exists(), device=torch.device(device) if device else None,
+    cfg, started = point.config(workers), time.perf_counter()
+    state = train(cfg, folder, resume=has_checkpoint(folder), device=torch.device(device) if device else None,
                   progress=False)
     last = state["history"][-1]  # the run ends with an evaluation (eval_every = steps)
     counts = param_counts(load_run(folder)[0])
@@ -64,10 +73,11 @@ def run_point(point: SweepPoint, root: Path, device: str | None = None, workers:
     (folder / "result.json").write_text(json.dumps(result) + "\n")
     return result
 
-def _slot(device: str | None, root: Path, workers: int, todo, done) -> None:
-    "One slot's process: run points from `todo` until it hands out `None`, reporting each name on `done`."
-    while (point := todo.get()) is not None:
-        done.put(run_point(point, root, device, workers)["name"])
+def _on_slot(slots, point: SweepPoint, root: Path, workers: int) -> dict:
+    "Run `point` in a worker process on the device of the slot it takes from `slots` (a queue shared by the workers)."
+    device = slots.get()
+    try: return run_point(point, root, device, workers)
+    finally: slots.put(device)
 
 def run_sweep(points: list[SweepPoint], root: str | Path, devices: list[str] | None = None, per_device: int = 1,
               workers: int = 4, progress: bool = True) -> list[dict]:
@@ -79,23 +89,12 @@ def run_sweep(points: list[SweepPoint], root: str | Path, devices: list[str] | N
     if len(slots) == 1:
         for p in todo: run_point(p, root, slots[0], workers); bar.update()
     elif todo:
-        import multiprocessing as mp, queue
-        ctx = mp.get_context("spawn")  # CUDA cannot be used in a forked process
-        waiting, done = ctx.Queue(), ctx.Queue()
-        for p in todo + [None] * len(slots): waiting.put(p)
-        # not daemonic: a daemonic process may not start the data-loading processes its runs need
-        procs = [ctx.Process(target=_slot, args=(slot, root, workers, waiting, done)) for slot in slots]
-        for proc in procs: proc.start()
-        try:
-            for _ in todo:
-                while True:
-                    try: done.get(timeout=1.0); break
-                    except queue.Empty:
-                        if not any(proc.is_alive() for proc in procs):
-                            raise RuntimeError("every sweep process has stopped; see the error above, then rerun to resume")
-                bar.update()
-        finally:
-            for proc in procs: proc.join()
+        ctx = get_context("spawn")  # CUDA cannot be used in a forked process
+        free = ctx.Manager().Queue()
+        for slot in slots: free.put(slot)
+        with ProcessPoolExecutor(len(slots), mp_context=ctx) as pool:
+            for done in as_completed([pool.submit(_on_slot, free, p, root, workers) for p in todo]):
+                done.result(); bar.update()  # a run that failed raises here, with its error
     bar.close()
     return [run_point(p, root) for p in points]  # all done now: read back in order
 
@@ -146,8 +145,10 @@ def fit_chinchilla(n: list[float], d: list[float], loss: list[float], delta: flo
     for _ in range(1500):  # all starts at once: cheap, and enough to find each start's basin
         adam.zero_grad(); per_start(starts).sum().backward(); adam.step()
     with torch.no_grad(): values = per_start(starts)
-    best = starts[torch.where(values.isfinite(), values, torch.inf).argmin()].detach().clone()[None].requires_grad_(True)
-    polish = torch.optim.LBFGS([best], max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15, line_search_fn="strong_wolfe")
+    best = starts[torch.where(values.isfinite(), values,
+                              torch.inf).argmin()].detach().clone()[None].requires_grad_(True)
+    polish = torch.optim.LBFGS([best], max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
+                               line_search_fn="strong_wolfe")
     def closure():
         polish.zero_grad(); value = per_start(best).sum(); value.backward(); return value
     polish.step(closure)  # then the best start, alone, to the bottom of its basin
@@ -155,7 +156,8 @@ def fit_chinchilla(n: list[float], d: list[float], loss: list[float], delta: flo
     return Chinchilla(math.exp(e), math.exp(a), math.exp(b), alpha, beta)
 
 # %% ../nbs/10_scaling.ipynb #fdeaad26
-def bootstrap(n: list[float], d: list[float], loss: list[float], rounds: int = 50, seed: int = 0) -> dict[str, tuple[float, float]]:
+def bootstrap(n: list[float], d: list[float], loss: list[float], rounds: int = 50,
+              seed: int = 0) -> dict[str, tuple[float, float]]:
     "5th and 95th percentiles of each fitted constant over `rounds` resamples of the runs."
     rng, rows, fits = random.Random(seed), list(zip(n, d, loss)), []
     for _ in range(rounds):
@@ -199,8 +201,10 @@ def predict(results: list[dict], point: SweepPoint) -> dict:
     "The loss and exact match the sweep's fits predict for `point`, with its N, D and C."
     n = param_counts(GPT(point.config().model))["non_embedding"]
     d = planned_tokens(results, point.steps)
-    law = fit_chinchilla([r["n_params"] for r in results], [r["tokens"] for r in results], [r["val_loss"] for r in results])
+    law = fit_chinchilla([r["n_params"] for r in results], [r["tokens"] for r in results],
+                         [r["val_loss"] for r in results])
     curve = fit_exact_curve([r["val_loss"] for r in results], [r["exact"] for r in results])
     loss = law.loss(n, d)
-    return {"name": point.name, "n_params": n, "tokens": d, "compute": 6 * n * d, "val_loss": loss, "exact": curve(loss),
+    return {"name": point.name, "n_params": n, "tokens": d, "compute": 6 * n * d, "val_loss": loss,
+            "exact": curve(loss),
             "fit": asdict(law), "exact_curve": asdict(curve)}

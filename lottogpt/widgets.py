@@ -15,7 +15,7 @@ import torch
 
 from .evaluate import RULES_BROKEN, judge, read_dialogue
 from .lotto import Lotto, LottoError, dialogue, parse_amount, parse_bonus, parse_winning
-from .machine import Machine, without_scratch
+from .machine import Machine
 
 # %% ../nbs/09a_widgets.ipynb #bd7384b5
 def side_by_side(model_text: str, program_text: str) -> str:
@@ -26,12 +26,13 @@ def side_by_side(model_text: str, program_text: str) -> str:
         a, b = (left[i] if i < len(left) else ""), (right[i] if i < len(right) else "")
         style = ' style="background:#ffe08a"' if a != b else ""
         rows.append(f"<tr{style}><td><pre>{html.escape(a)}</pre></td><td><pre>{html.escape(b)}</pre></td></tr>")
-    return ("<table class='lottogpt-compare'><tr><th>the model</th><th>the real program</th></tr>" + "".join(rows) + "</table>")
+    head = "<table class='lottogpt-compare'><tr><th>the model</th><th>the real program</th></tr>"
+    return head + "".join(rows) + "</table>"
 
 class LottoWidget(widgets.VBox):
     "The model as the lotto machine: amount, winning numbers, bonus, Buy; its dialogue beside the real program's."
-    def __init__(self, machine: Machine, seed: int = 0):
-        self.machine, self.seed = machine, seed
+    def __init__(self, machine: Machine, seed: int = 0, max_tickets: int = 20):
+        self.machine, self.seed, self.max_tickets = machine, seed, max_tickets
         self.amount = widgets.Text(value="8000", description="구입금액")
         self.winning = widgets.Text(value="1,2,3,4,5,6", description="당첨 번호")
         self.bonus = widgets.Text(value="7", description="보너스")
@@ -44,21 +45,24 @@ class LottoWidget(widgets.VBox):
     def run(self) -> None:
         "What the Buy button does."
         try:
-            amount, winning = parse_amount(self.amount.value), parse_winning(self.winning.value)
+            amount = parse_amount(self.amount.value, self.machine.rules, self.max_tickets)
+            winning = parse_winning(self.winning.value)
             draw = parse_bonus(self.bonus.value, winning)
         except LottoError as e:
             self.status.value, self.result.value = f"<b style='color:#b00'>{html.escape(str(e))}</b>", ""
             return
         self.seed += 1  # a new purchase each click, reproducible from the widget's starting seed
-        text = without_scratch(self.machine.dialogues([(amount, draw)], seed=self.seed)[0])
+        text = self.machine.fmt.visible(self.machine.dialogues([(amount, draw)], seed=self.seed)[0])
         reading = read_dialogue(text)
         verdict, detail = judge(reading)
         if verdict in RULES_BROKEN:
-            self.status.value = f"the model broke the program's rules ({verdict.replace('_', ' ')}): {html.escape(detail)}"
+            broken = verdict.replace("_", " ")
+            self.status.value = f"the model broke the program's rules ({broken}): {html.escape(detail)}"
             self.result.value = side_by_side(text, "")
             return
         tickets = [Lotto(t) for t in reading.tickets]
-        self.status.value = "the real program agrees" if verdict == "correct" else f"they differ: {verdict.replace('_', ' ')}"
+        differ = verdict.replace("_", " ")
+        self.status.value = "the real program agrees" if verdict == "correct" else f"they differ: {differ}"
         self.result.value = side_by_side(text, dialogue(tickets, draw))
 
 # %% ../nbs/09a_widgets.ipynb #dea483da

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from lottogpt.server import free_port, wait_until_up
+from helpers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "runs" / "browser"
@@ -170,8 +170,8 @@ def test_training_progress_bar_renders_as_a_widget(lab):
     import nbformat
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}}, cells=[nbformat.v4.new_code_cell(
         "import tempfile\nfrom dataclasses import replace\nfrom pathlib import Path\n"
-        "from lottogpt.train import CONFIGS, train\n"
-        "state = train(replace(CONFIGS['tiny'], max_steps=30, eval_every=30), Path(tempfile.mkdtemp()) / 'tiny')")])
+        "from lottogpt.config import load_config\nfrom lottogpt.train import train\n"
+        "state = train(replace(load_config('tiny'), max_steps=30, eval_every=30), Path(tempfile.mkdtemp()) / 'tiny')")])
     nbformat.write(nb, root / "nbs" / "progress.ipynb")
     with chromium_page() as page:
         run_notebook(page, url, token, "progress.ipynb")
