@@ -1,28 +1,30 @@
-"""Chapter 08's ablation: train every variant in `lottogpt.recipe.ABLATION` for the same number of steps and measure
-each with chapter 07's metrics on the same test sets; write one table as JSON.
+"""The first ablation of chapter 08's research: train research configs (files in experiments/) for the same number of
+steps and measure each with chapter 07's metrics on the same test sets; write one table as JSON.
 
-    python bench/ablation.py --out results/ablation-h100.json
-    python bench/ablation.py scratch checker --n 500      # some variants only
+    python bench/ablation.py console checker scratch_checker scratch_checker_balanced scratch_balanced --out results/research/ablation-h100.json
     python bench/ablation.py length_hybrid --evaluate-only --sets long --n 60   # measure a trained variant again
 """
 import argparse
+import json
 import shutil
 import sys
-from dataclasses import asdict, replace
+from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, gpu_tag, save  # noqa: E402
-from reference_runs import evaluate_reference, train_reference  # noqa: E402
+from reference_runs import evaluate_reference, train_reference
 
-from lottogpt.data import RUNS  # noqa: E402
-from lottogpt.recipe import ABLATION  # noqa: E402
+from lottogpt.cli import _extensions
+from lottogpt.config import load_config
+from lottogpt.data import RUNS
+from lottogpt.evaluate import environment, gpu_tag, save_result as save
+
+EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("variants", nargs="*", choices=list(ABLATION), help="default: all")
-    p.add_argument("--sets", nargs="+", default=["natural", "stress"], choices=["natural", "stress", "long"])
+    p.add_argument("variants", nargs="+", help="research configs, by their names in experiments/")
+    p.add_argument("--sets", nargs="+", default=["natural", "stress"], choices=["natural", "stress", "winners", "long"])
     p.add_argument("--n", type=int, default=2000, help="dialogues per test set (default 2000)")
     p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--steps", type=int, help="override every variant's number of steps (for a quick check)")
@@ -32,9 +34,10 @@ def main(argv=None) -> int:
     p.add_argument("--evaluate-only", action="store_true", help="evaluate runs/ablation-NAME as trained before, do not train")
     p.add_argument("--out", type=Path, help="write the table as JSON here")
     args = p.parse_args(argv)
+    _extensions()
     rows = []
-    for name in args.variants or list(ABLATION):
-        what, cfg = ABLATION[name]
+    for name in args.variants:
+        what, cfg = json.loads((EXPERIMENTS / f"{name}.json").read_text())["about"], load_config(name)
         overrides = {"max_steps": args.steps, "workers": args.workers, "eval_examples": args.eval_examples}
         cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
         run = RUNS / f"ablation-{name}"
@@ -43,7 +46,7 @@ def main(argv=None) -> int:
             if args.out: shutil.copy(run / "metrics.jsonl", args.out.parent / f"train-{name}-{gpu_tag()}.jsonl")
         elif not (run / "reference.json").exists(): p.error(f"{run} has no finished training: run without --evaluate-only")
         report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long)  # with the training summary
-        row = {"variant": name, "what": what, "config": asdict(cfg), "training": report["training"]}
+        row = {"variant": name, "what": what, "config": cfg.to_dict(), "training": report["training"]}
         for set_name, e in report["sets"].items():
             row[set_name] = {"checker_exact": e["checker"]["exact"], "checker_per_rank": e["checker"]["per_rank"],
                              "checker_verdicts": e["checker"]["verdicts"], "checker_mistakes": e["checker"]["mistakes"][:2],

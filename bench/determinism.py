@@ -4,10 +4,10 @@ pair's logged losses, where they first differ, the seconds each training took, a
 kernel without a deterministic version warns and runs) and `strict` (`TrainConfig.deterministic`, chapter 05: such a
 kernel raises). Also tries one training step in the strict mode and records what it raised, if anything.
 
-    python bench/determinism.py recipe_length_tally_denser --steps 200 --out results/determinism-h200.json
+    python bench/determinism.py recipe_length_tally_denser --steps 200 --out results/05/determinism-h200.json
 
-results/determinism-h200.json and determinism-cublas-env-h200.json were written by this script's first version, which
-had two modes: `default`, and `deterministic`, the warn-only mode; results/determinism-strict-h200.json by this one
+results/05/determinism-h200.json and determinism-cublas-env-h200.json were written by this script's first version,
+which had two modes: `default`, and `deterministic`, the warn-only mode; determinism-strict-h200.json by this one
 (`--modes strict`).
 """
 import argparse
@@ -20,11 +20,10 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, gpu_tag, save  # noqa: E402
-
-from lottogpt.recipe import CONFIGS  # noqa: E402
-from lottogpt.train import train  # noqa: E402
+from lottogpt.cli import _extensions
+from lottogpt.config import load_config
+from lottogpt.evaluate import environment, gpu_tag, save_result as save
+from lottogpt.train import train
 
 
 MODES = ("default", "warn_only", "strict")
@@ -51,15 +50,16 @@ def strict_step(cfg, folder: Path) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("config", choices=sorted(CONFIGS), help="a named config (chapter 05 or 08)")
+    p.add_argument("config", help="a named config, or a research config's name in experiments/")
     p.add_argument("--steps", type=int, default=300, help="optimizer steps of each training (default 300)")
     p.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES), help="kernel modes to train in (default all)")
     p.add_argument("--out", type=Path, help="results file (default results/determinism-GPU.json)")
     args = p.parse_args()
     if args.steps < 1: p.error("--steps must be at least 1")
+    _extensions()
     # one small evaluation at the end: the losses are the measurement
-    cfg = replace(CONFIGS[args.config], max_steps=args.steps, eval_every=args.steps, eval_examples=16, log_every=10)
-    out, rows = args.out or Path(f"results/determinism-{gpu_tag()}.json"), {}
+    cfg = replace(load_config(args.config), max_steps=args.steps, eval_every=args.steps, eval_examples=16, log_every=10)
+    out, rows = args.out or Path(f"results/05/determinism-{gpu_tag()}.json"), {}
     record = lambda strict: save(out, {"environment": environment(), "config": args.config, "steps": args.steps,
                                        "strict_step": strict, "rows": rows})
     with tempfile.TemporaryDirectory() as d:

@@ -5,7 +5,7 @@ after every run, and resumes: a finished run's row is kept in its folder (row.js
 With --parallel K, K processes share the runs (small models leave a GPU waiting on Python; several processes keep
 it busier), then this one gathers the table.
 
-    python bench/finetune_compare.py --base runs/ref-recipe --parallel 5 --out results/finetune-h100.json
+    python bench/finetune_compare.py --base runs/ref-recipe --parallel 5 --out results/11/finetune-h100.json
     python bench/finetune_compare.py --base runs/ref-recipe --budgets 100 --methods lora full --out /tmp/quick.json
 """
 import argparse
@@ -14,11 +14,10 @@ import sys
 from itertools import islice
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
+from lottogpt.evaluate import environment, save_result as save
 
-from lottogpt.finetune import METHODS, compare  # noqa: E402
-from lottogpt.train import CheckpointError  # noqa: E402
+from lottogpt.finetune import METHODS, compare
+from lottogpt.checkpoint import CheckpointError
 
 
 def _rows(args):

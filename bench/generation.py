@@ -2,7 +2,7 @@
 CUDA graph, with the cache alone, and recomputing every step, for several batch sizes, for 20-ticket console purchases, with the `base` model (untrained: the work is the
 same whatever the weights).
 
-    python bench/generation.py --out results/generation-h100.json
+    python bench/generation.py --out results/06/generation-h100.json
 """
 import argparse
 import sys
@@ -11,13 +11,12 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
+from lottogpt.evaluate import environment, save_result as save
 
-from lottogpt.machine import generation_speed  # noqa: E402
-from lottogpt.model import GPT  # noqa: E402
-from lottogpt.tokenizer import LottoTokenizer  # noqa: E402
-from lottogpt.train import CONFIGS  # noqa: E402
+from lottogpt.machine import generation_speed
+from lottogpt.model import GPT
+from lottogpt.tokenizer import LottoTokenizer
+from lottogpt.config import load_config
 
 
 def main(argv=None) -> int:
@@ -29,7 +28,7 @@ def main(argv=None) -> int:
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     tok = LottoTokenizer()
     torch.manual_seed(0)
-    model = GPT(replace(CONFIGS["base"].model, vocab_size=tok.vocab_size)).to(device).eval()
+    model = GPT(replace(load_config("base").model, vocab_size=tok.vocab_size)).to(device).eval()
     speed = generation_speed(model, tok, tuple(args.batch_sizes))
     for r in speed: print(f"batch {r['batch']:>5}: {r.get('cache_graph_ms', float('nan')):9.2f} ms per dialogue with the "
                           f"KV cache and CUDA graph, {r['cache_ms']:9.2f} with the cache alone, {r['no_cache_ms']:9.2f} "

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
-
-from lottogpt.data import FORMATS, encode_example, random_example  # noqa: E402
-from lottogpt.train import load_run  # noqa: E402
+from lottogpt.checkpoint import load_run
+from lottogpt.counting import CoupledPositions
+from lottogpt.data import encode_example, get_format, random_example
+from lottogpt.evaluate import environment, save_result as save
 
 KINDS = ("copy", "mark", "count", "tally")  # a line without a tally has its tally right
 READ = ("copy", "mark", "count")  # what chapter 06's counting tool reads of a line
@@ -47,12 +46,14 @@ def token_kinds(ids: list[int], tok) -> list[tuple[int, str] | None]:
 def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = False, gap: int | None = None) -> dict:
     """For purchases of each size: the share of scratchpad lines whose copied numbers, marks and count are each all
     right, and the share of purchases whose whole scratchpad is. `gaps`: coupled position ids skip ids before each
-    ticket as in training (`TrainConfig.ticket_gap`); `gap`: at least this many (`TrainConfig.min_ticket_gap`), instead of
-    the run's own. `by_band`: for each band of `BAND` lines, the share of its lines right in every kind of `READ`."""
+    ticket as in training (a `GappedCoupling` run); `gap`: this many before each ticket, instead of the run's own. `by_band`: for each band of `BAND` lines, the share of its lines right in every kind of `READ`."""
     model, tok, cfg = load_run(run)
     model.eval()
-    rng, fmt, by_size = random.Random(seed), FORMATS[cfg.format], {}
-    positions = cfg.coupling(tok, random.Random(f"gaps:{seed}") if gaps else None, min_gap=gap)
+    rng, fmt, by_size = random.Random(seed), get_format(cfg.format), {}
+    positions = cfg.positions(tok, random.Random(f"gaps:{seed}") if gaps else None)
+    if gap is not None:
+        if positions is None: raise SystemExit(f"{run} was not trained with coupled positions: a ticket gap does not apply")
+        positions = CoupledPositions.maker(tok, gap=gap)
     for tickets in sizes:
         lines_right, whole_right, bands = {kind: 0 for kind in KINDS}, 0, [[0, 0] for _ in range(0, tickets, BAND)]
         for _ in range(n):
@@ -68,8 +69,7 @@ def probe(run: str, sizes: tuple[int, ...], n: int, seed: int = 0, gaps: bool = 
                 bands[line // BAND][0] += not any(wrong[kind][line] for kind in READ); bands[line // BAND][1] += 1
         by_size[tickets] = {**{kind: right / (n * tickets) for kind, right in lines_right.items()}, "whole": whole_right / n,
                             "by_band": [right / lines for right, lines in bands]}
-    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps,
-            "min_ticket_gap": cfg.min_ticket_gap if gap is None else gap, "by_tickets": by_size}
+    return {"run": run, "format": cfg.format, "model": vars(cfg.model), "gaps": gaps, "gap": gap, "by_tickets": by_size}
 
 
 def main(argv=None) -> int:
@@ -79,8 +79,8 @@ def main(argv=None) -> int:
                    help="tickets per purchase (default 10 20 25 30 40 60 100; training had at most 20)")
     p.add_argument("--n", type=int, default=20, help="purchases of each size (default 20)")
     p.add_argument("--gaps", action="store_true", help="skip position ids before each ticket as in training (coupled runs)")
-    p.add_argument("--gap", type=int, help="skip at least this many position ids before each ticket (coupled runs; "
-                   "default: the run's min_ticket_gap)")
+    p.add_argument("--gap", type=int, help="skip this many position ids before each ticket (coupled runs; default: the "
+                   "run's own gap)")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     rows = []

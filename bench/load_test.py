@@ -14,10 +14,10 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
+from lottogpt.evaluate import environment, save_result as save
 
-from lottogpt.server import free_port, post_json, wait_until_up  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' small HTTP helpers
+from helpers import free_port, post_json, wait_until_up  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -16,17 +16,18 @@ import json
 import shutil
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, gpu_tag, save  # noqa: E402
-
-from lottogpt.data import RUNS  # noqa: E402
-from lottogpt.evaluate import evaluate, summary  # noqa: E402
-from lottogpt.machine import Machine  # noqa: E402
-from lottogpt.model import param_counts  # noqa: E402
-from lottogpt.recipe import CONFIGS  # noqa: E402  (chapter 05's configs and chapter 08's recipe)
-from lottogpt.train import load_run, train  # noqa: E402
+from lottogpt.checkpoint import load_run
+from lottogpt.cli import _extensions
+from lottogpt.config import load_config
+from lottogpt.data import RUNS
+from lottogpt.evaluate import environment, evaluate, gpu_tag, save_result as save, summary
+from lottogpt.lotto import RULE_SETS
+from lottogpt.machine import TOOLS, Machine
+from lottogpt.model import param_counts
+from lottogpt.train import train
 
 
 def train_reference(name: str, cfg, run: Path) -> dict:
@@ -60,10 +61,25 @@ def evaluate_reference(run: Path, sets: tuple[str, ...], n: int, n_long: int | N
     return report
 
 
+def research_machine(run: Path, tools: list[str], window: int, gap: int | None, sharpen: bool) -> Machine:
+    "The run's machine with the named tools; `gap`: a coupled run with this many ids before each ticket; `sharpen`."
+    model, tok, cfg = load_run(run)
+    rules, positions = RULE_SETS[cfg.rules], cfg.positions(tok)
+    if gap is not None:
+        from lottogpt.counting import CoupledPositions
+        if positions is None: raise SystemExit(f"{run} was not trained with position coupling: a ticket gap does not apply")
+        positions = CoupledPositions.maker(tok, gap=gap)
+    if sharpen:
+        from lottogpt.long import longest_dialogue
+        if not getattr(model.cfg, "log_scaled", False): raise SystemExit(f"{run} has no log-scaled heads to sharpen")
+        model.cfg = replace(model.cfg, sharpen_after=longest_dialogue(tok, cfg))
+    return Machine(model, tok, cfg.format, rules, [TOOLS[t](tok, rules, {"window": window}) for t in tools], positions)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("configs", nargs="+", choices=list(CONFIGS))
-    p.add_argument("--sets", nargs="+", default=["natural", "stress", "long"], choices=["natural", "stress", "long"])
+    p.add_argument("configs", nargs="+", help="named configs or research configs (experiments/NAME.json)")
+    p.add_argument("--sets", nargs="+", default=["natural", "stress", "long"], choices=["natural", "stress", "winners", "long"])
     p.add_argument("--n", type=int, default=5000, help="dialogues per test set (default 5000)")
     p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--calculator", action="store_true", help="evaluate with chapter 08's calculator; files get -calculator")
@@ -91,17 +107,19 @@ def main(argv=None) -> int:
         p.error("--gap, --lines, --template, --sharpen and --count measure a trained run again: add --evaluate-only")
     if args.window < 0: p.error(f"--window is a number of tickets, not {args.window}")
     if args.window and not args.count: p.error("--window adds up the windows' scratchpad lines: add --count")
+    _extensions()
     args.out.mkdir(parents=True, exist_ok=True)
     tag = gpu_tag()
     for name in args.configs:
         run = RUNS / f"ref-{name}"
-        if not args.evaluate_only: train_reference(name, CONFIGS[name], run)
+        if not args.evaluate_only: train_reference(name, load_config(name), run)
         elif not (run / "reference.json").exists(): p.error(f"{run} has no finished reference training: run without --evaluate-only")
         tools = {tool: getattr(args, tool) for tool in ("calculator", "grammar", "draw")}
-        machine = Machine.load(run, min_ticket_gap=args.gap, line_count=args.lines, template=args.template,
-                               sharpen=args.sharpen, count=args.count, window=args.window, **tools) if again else None
+        names = ([t for t, used in tools.items() if used] + ["lines"] * args.lines + ["template"] * args.template
+                 + ["count"] * args.count + ["window"] * bool(args.window))
+        machine = research_machine(run, names, args.window, args.gap, args.sharpen)
         report = evaluate_reference(run, tuple(args.sets), args.n, args.n_long, free_running=not args.checker_only,
-                                    machine=machine, **tools)
+                                    machine=machine)
         words = ([tool for tool, used in tools.items() if used] + ["checker"] * args.checker_only
                  + [f"gap{args.gap}"] * (args.gap is not None) + ["lines"] * args.lines + ["template"] * args.template
                  + ["sharpen"] * args.sharpen + ["count"] * args.count + [f"window{args.window}"] * bool(args.window)

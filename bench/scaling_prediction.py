@@ -1,9 +1,9 @@
 """Chapter 10's prediction test: fit the scaling laws on a finished sweep, write down the loss and exact match they
 predict for a bigger model than any in the sweep, then train that model and record what it reached.
 
-    lottogpt sweep --results results/scaling-h100.json
-    python bench/scaling_prediction.py --sweep-results results/scaling-h100.json --target 8 256 800 \\
-        --out results/scaling-prediction-h100.json
+    lottogpt sweep --results results/10/scaling-h100.json
+    python bench/scaling_prediction.py --sweep-results results/10/scaling-h100.json --target 8 256 800 \\
+        --out results/10/scaling-prediction-h100.json
 
 The prediction is written to --out before training starts, so the file shows it was made first.
 """
@@ -13,10 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
+from lottogpt.evaluate import environment, save_result as save
 
-from lottogpt.scaling import SweepPoint, predict, run_point  # noqa: E402
+from lottogpt.scaling import SweepPoint, predict, run_point
 
 
 def main(argv=None) -> int:

@@ -2,7 +2,7 @@
 over to purchases longer than any trained on? Trains one model in checker mode on the marked scratchpad (optionally
 with a hidden ticket number before each ticket) and prints, every 250 steps, teacher-forced accuracies on 256
 natural purchases (1-20 tickets) and 64 long ones (21-60): the marks, the copied numbers, the counts, and the share of
-dialogues with every answer token right. results/scratchpad-probe-h100.json holds the three runs the chapter shows.
+dialogues with every answer token right. results/research/scratchpad-probe-h100.json holds the three runs the chapter shows.
 
     python bench/scratchpad_probe.py --name notags_h1
     python bench/scratchpad_probe.py --tags --heads 2 --name tags_h2
@@ -16,8 +16,8 @@ import time
 import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
-from lottogpt.data import (Segment, console_format, encode_example, number_mark, pad_collate, random_example, scratch_code,
-                           training_pair)
+from lottogpt.counting import number_mark, scratch_code
+from lottogpt.data import Format, Segment, console_segments, encode_example, pad_collate, random_example, training_pair
 from lottogpt.model import GPT, GPTConfig
 from lottogpt.tokenizer import LottoTokenizer
 
@@ -37,13 +37,17 @@ p.add_argument("--name", default="probe", help="label printed on every line")
 a = p.parse_args()
 tok = LottoTokenizer(max_number=127 if a.tags else 45)
 
-def fmt(ex, checker=True):
-    tag = (lambda i: f"#{i + 1}\n") if a.tags else (lambda i: "")
-    lines = "".join("\n#" + (f"{i + 1} " if a.tags else "") + " ".join(f"{n}{number_mark(n, ex.draw)}" for n in t)
-                    + "=" + scratch_code(t, ex.draw) for i, t in enumerate(ex.tickets))
-    d = console_format(ex, checker)
-    tickets = [Segment(tag(i) + s.text, s.loss) for i, s in enumerate(d[3:3 + len(ex.tickets)])]
-    return [*d[:3], *tickets, *d[3 + len(ex.tickets):-1], Segment(lines + d[-1].text, True)]
+class ProbeFormat(Format):
+    "Checker mode with the marked scratchpad before the statistics; with `--tags`, each ticket's number before it."
+    def segments(self, ex):
+        tag = (lambda i: f"#{i + 1}\n") if a.tags else (lambda i: "")
+        lines = "".join("\n#" + (f"{i + 1} " if a.tags else "") + " ".join(f"{n}{number_mark(n, ex.draw)}" for n in t)
+                        + "=" + scratch_code(t, ex.draw) for i, t in enumerate(ex.tickets))
+        d = console_segments(ex, checker=True)
+        tickets = [Segment(tag(i) + s.text, s.loss) for i, s in enumerate(d[3:3 + len(ex.tickets)])]
+        return [*d[:3], *tickets, *d[3 + len(ex.tickets):-1], Segment(lines + d[-1].text, True)]
+
+fmt = ProbeFormat("probe", checker=True)
 
 class Stream(IterableDataset):
     def __init__(self, lo, hi, seed): self.lo, self.hi, self.seed = lo, hi, seed

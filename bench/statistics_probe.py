@@ -15,13 +15,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
-
-from lottogpt.data import SCRATCH_LINE, Example, make_set, number_mark, scratch_code, scratch_ranks  # noqa: E402
-from lottogpt.evaluate import read_statistics  # noqa: E402
-from lottogpt.lotto import Rank  # noqa: E402
-from lottogpt.machine import Machine  # noqa: E402
+from lottogpt.counting import SCRATCH_LINE, number_mark, scratch_code, scratch_ranks
+from lottogpt.data import Example, make_set
+from lottogpt.evaluate import environment, read_statistics, save_result as save
+from lottogpt.lotto import Rank
+from reference_runs import research_machine  # the sibling script: a run's machine with research tools
 
 MARKED = re.compile(r"(\d+)([.:보])")
 
@@ -50,17 +48,18 @@ def main(argv=None) -> int:
     p.add_argument("--set", default="long", choices=["natural", "stress", "long"], help="the test set (default long)")
     p.add_argument("--n", type=int, default=100, help="purchases of the set to look among (default 100)")
     p.add_argument("--above", type=int, default=80, help="only purchases of more tickets than this (default 80)")
-    p.add_argument("--gap", type=int, help="at least this many position ids before each ticket (coupled runs)")
+    p.add_argument("--gap", type=int, help="this many position ids before each ticket (coupled runs)")
     p.add_argument("--lines", action="store_true", help="the machine gives the scratchpad one line per ticket")
     p.add_argument("--template", action="store_true", help="the machine writes the statistics' fixed text")
     p.add_argument("--calculator", action="store_true", help="the calculator writes the return rate")
     p.add_argument("--sharpen", action="store_true", help="log-scaled heads sharpen past the training's longest dialogue")
     p.add_argument("--out", type=Path, required=True, help="write the results as JSON here")
     args = p.parse_args(argv)
-    try: machine = Machine.load(args.run, calculator=args.calculator, min_ticket_gap=args.gap, line_count=args.lines,
-                                template=args.template, sharpen=args.sharpen)
+    tools = [name for name, asked in (("lines", args.lines), ("template", args.template), ("calculator", args.calculator))
+             if asked]
+    try: machine = research_machine(Path(args.run), tools, 0, args.gap, args.sharpen)
     except ValueError as e: p.error(str(e))
-    if not machine.fmt.startswith(("marked", "tally")): p.error(f"{args.run} does not write a marked scratchpad")
+    if not machine.fmt.name.startswith(("marked", "tally")): p.error(f"{args.run} does not write a marked scratchpad")
     examples = [e for e in make_set(args.set, args.n) if len(e.tickets) > args.above]
     rows = []
     for ex, text in zip(examples, machine.check(examples)):
@@ -80,7 +79,7 @@ def main(argv=None) -> int:
                "lookups_right": sum(right for r in rows for _, right in r["lookups"])}
     print(summary)
     save(args.out, {"run": args.run, "set": args.set, "gap": args.gap, "line_count": args.lines, "template": args.template,
-                    "sharpen_after": machine.model.cfg.sharpen_after,
+                    "sharpen_after": getattr(machine.model.cfg, "sharpen_after", 0),
                     "n": args.n, "above": args.above, "summary": summary, "rows": rows, "environment": environment()})
     return 0
 

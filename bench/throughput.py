@@ -19,20 +19,23 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
-from record import environment, save  # noqa: E402
+from lottogpt.evaluate import environment, save_result as save
 
-from lottogpt.data import held_out_keys  # noqa: E402
-from lottogpt.model import GPT, GPTConfig  # noqa: E402
-from lottogpt.tokenizer import LottoTokenizer  # noqa: E402
-from lottogpt.train import CONFIGS, StepBatches, autocast_dtype, batches_from, make_optimizer  # noqa: E402
+from lottogpt.data import held_out_keys
+from lottogpt.model import GPT, GPTConfig
+from lottogpt.tokenizer import LottoTokenizer
+from lottogpt.checkpoint import autocast_dtype
+from lottogpt.config import load_config
+from lottogpt.train import StepBatches, batches_from, make_optimizer
+
+BASE = load_config("base")
 
 # nanoGPT's figures on an H100 (torch 2.11, bf16, torch.compile, fused AdamW), tokens/s; the reference
 NANOGPT_TOKENS_PER_S = {"nano-6x384": 1.66e6, "nano-4x256": 4.96e6}
 SHAPES = {  # name: (model, batch, block)
     "nano-6x384": (GPTConfig(vocab_size=128, block_size=256, n_layer=6, n_head=6, n_embd=384, bias=False), 64, 256),
     "nano-4x256": (GPTConfig(vocab_size=128, block_size=512, n_layer=4, n_head=4, n_embd=256, bias=False), 64, 512),
-    "base": (CONFIGS["base"].model, CONFIGS["base"].batch_size, CONFIGS["base"].model.block_size),
+    "base": (BASE.model, BASE.batch_size, BASE.model.block_size),
 }
 MODES = ("eager", "compile", "graph")
 PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}  # dense bf16 tensor-core peaks
@@ -60,7 +63,7 @@ def random_batches(vocab: int, batch: int, block: int, device: torch.device):
 
 def lotto_batches(batch: int, device: torch.device, workers: int):
     tok = LottoTokenizer()
-    data = StepBatches(tok, replace(CONFIGS["base"], batch_size=batch), held_out_keys({"val": CONFIGS["base"].eval_examples}))
+    data = StepBatches(tok, replace(BASE, batch_size=batch), held_out_keys({"val": BASE.eval_examples}))
     for x, y, _ in batches_from(data, 0, workers):
         yield x.to(device, non_blocking=True), y.to(device, non_blocking=True)
 
@@ -71,10 +74,10 @@ def measure(shape: str, mode: str, steps: int, warmup: int, device: torch.device
     if shape == "base": cfg = replace(cfg, vocab_size=LottoTokenizer().vocab_size)
     torch.manual_seed(0)
     model = GPT(cfg).to(device)
-    opt = make_optimizer(model, CONFIGS["base"], device)
+    opt = make_optimizer(model, BASE, device)
     if mode == "graph":  # the update must read the step count from the GPU to be replayed
         groups = [{"params": g["params"], "weight_decay": g["weight_decay"]} for g in opt.param_groups]
-        opt = torch.optim.AdamW(groups, lr=CONFIGS["base"].lr, betas=(0.9, 0.95), fused=True, capturable=True)
+        opt = torch.optim.AdamW(groups, lr=BASE.lr, betas=(0.9, 0.95), fused=True, capturable=True)
     forward = torch.compile(model) if mode in ("compile", "graph") else model
     amp = autocast_dtype(device)
     source = lotto_batches(batch, device, workers) if shape == "base" else random_batches(cfg.vocab_size, batch, block, device)
@@ -160,8 +163,8 @@ def main(argv=None) -> int:
     p.add_argument("--steps", type=int, default=100, help="timed steps per measurement (default 100)")
     p.add_argument("--warmup", type=int, default=10, help="untimed steps first, compilation included (default 10)")
     p.add_argument("--batch", type=int, help="override every shape's batch size (for a quick CPU check)")
-    p.add_argument("--workers", type=int, default=CONFIGS["base"].workers,
-                   help=f"DataLoader workers for the lotto batches (default {CONFIGS['base'].workers}, as the base config)")
+    p.add_argument("--workers", type=int, default=BASE.workers,
+                   help=f"DataLoader workers for the lotto batches (default {BASE.workers}, as the base config)")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     if args.steps < 1 or args.warmup < 1: p.error("--steps and --warmup must be at least 1")

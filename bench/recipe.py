@@ -1,0 +1,93 @@
+"""Train a recipe with `lottogpt train` and measure it against chapter 08's targets; write what it measured to a file.
+
+The training runs as its own process, timed from the command to the saved run. Then, with the tools its format needs
+(the ticket draw and the calculator for a checker model): checker mode on each test set from one forward pass per
+purchase (chapter 07's fast check), the same checked against really running the machine on the first `--generate`
+purchases, and free-running dialogues of natural purchases by the hobby project's metric, with the fairness test.
+
+    python bench/recipe.py gpu_recipe --n 10000 --free 10000 --out results/08/gpu_recipe-h200.json
+    python bench/recipe.py cpu_recipe --n 10000 --free 1000 --out results/08/cpu_recipe-cpu.json
+"""
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import lottogpt.cli  # noqa: F401 (its extensions: every format, model and tool a recipe names)
+from lottogpt.checkpoint import load_run
+from lottogpt.cli import _extensions
+from lottogpt.config import CONFIGS, load_config
+from lottogpt.data import FORMATS, make_set
+from lottogpt.evaluate import environment, evaluate, fast_check
+from lottogpt.lotto import RULE_SETS
+from lottogpt.machine import TOOLS, Machine
+from lottogpt.model import param_counts
+from lottogpt.tools import needed_tools
+
+
+def trained(config: str, run: Path, retrain: bool) -> dict:
+    "Train `config` into `run` with the command line, unless it is there; the wall time and the last record."
+    if retrain or not (run / "model.safetensors").exists():
+        t = time.perf_counter()
+        flag = ["--config", config] if config in CONFIGS else ["--config-file", config]
+        subprocess.run([sys.executable, "-m", "lottogpt.cli", "train", *flag, "--out", str(run), "--quiet"], check=True)
+        wall = time.perf_counter() - t
+        (run / "wall.json").write_text(json.dumps({"wall_s": wall}))
+    history = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    return {"config": config, "wall_s": json.loads((run / "wall.json").read_text())["wall_s"], "steps": history[-1]["step"],
+            "tokens_per_s": history[-1]["tokens_per_s"], "last": history[-1]}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("config", help="a named config or a config file")
+    p.add_argument("--run", type=Path, help="run folder (default runs/NAME)")
+    p.add_argument("--retrain", action="store_true", help="train again even if the run is there")
+    p.add_argument("--sets", nargs="+", default=["natural", "stress", "winners"])
+    p.add_argument("--n", type=int, default=10_000, help="purchases per test set (default 10,000)")
+    p.add_argument("--generate", type=int, default=1000, help="of them, how many also run through the machine")
+    p.add_argument("--free", type=int, default=1000, help="free-running natural dialogues (default 1,000)")
+    p.add_argument("--out", type=Path, required=True)
+    args = p.parse_args(argv)
+    _extensions()
+    run = args.run or Path("runs") / Path(args.config).stem
+    training = trained(args.config, run, args.retrain)
+    print(f"trained {run} in {training['wall_s']:.0f}s from the command to the saved run", flush=True)
+    model, tok, cfg = load_run(run)
+    rules = RULE_SETS[cfg.rules]
+    machine = Machine(model, tok, cfg.format, rules, [TOOLS[t](tok, rules, {}) for t in needed_tools(cfg.format)],
+                      cfg.positions(tok))
+    result = {"training": {**training, "parameters": param_counts(model)}, "tools": needed_tools(cfg.format), "sets": {},
+              "environment": environment()}
+    def save():  # after every stage: a run cut short keeps what it measured
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    save()
+    for name in args.sets:
+        examples, t = make_set(name, args.n), time.perf_counter()
+        right = fast_check(machine, examples)
+        entry = {"n": args.n, "exact": sum(right) / len(right), "missed": [i for i, r in enumerate(right) if not r][:50],
+                 "seconds": time.perf_counter() - t}
+        if args.generate:
+            some, t = examples[:args.generate], time.perf_counter()
+            written = [machine.fmt.visible(o) for o in machine.check(some)]
+            generated = [w == FORMATS["console"].answer(e) for w, e in zip(written, some)]
+            entry["generated"] = {"n": len(some), "exact": sum(generated) / len(some), "seconds": time.perf_counter() - t,
+                                  "agrees_with_fast": generated == right[:len(some)]}
+        result["sets"][name] = entry
+        save()
+        print(f"{name}: {entry['exact']:.2%} of {args.n:,}", flush=True)
+    if args.free:
+        t = time.perf_counter()
+        free = evaluate(None, ("natural",), args.free, machine=machine, free_running=True, fast=True)["sets"]["natural"]
+        result["free_running"] = {"n": args.free, "seconds": time.perf_counter() - t, **free["free_running"]}
+        print(f"free-running: {free['free_running']['verdicts']['correct']:.2%} of {args.free:,}, fairness p "
+              f"{free['free_running']['fairness'].get('matches_p', float('nan')):.3g}", flush=True)
+    save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
