@@ -6,9 +6,8 @@ kernel raises). Also tries one training step in the strict mode and records what
 
     python bench/determinism.py recipe_length_tally_denser --steps 200 --out results/05/determinism-h200.json
 
-results/05/determinism-h200.json and determinism-cublas-env-h200.json were written by this script's first version,
-which had two modes: `default`, and `deterministic`, the warn-only mode; determinism-strict-h200.json by this one
-(`--modes strict`).
+In results/05/determinism-h200.json and determinism-cublas-env-h200.json the mode called `deterministic` is the
+warn-only mode; determinism-strict-h200.json holds `--modes strict`.
 """
 import argparse
 import sys

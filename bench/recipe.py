@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import lottogpt.cli  # noqa: F401 (its extensions: every format, model and tool a recipe names)
 from lottogpt.checkpoint import load_run
 from lottogpt.cli import _extensions
 from lottogpt.config import CONFIGS, load_config

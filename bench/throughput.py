@@ -30,7 +30,7 @@ from lottogpt.train import StepBatches, batches_from, make_optimizer
 
 BASE = load_config("base")
 
-# nanoGPT's figures on an H100 (torch 2.11, bf16, torch.compile, fused AdamW), tokens/s; the reference
+# nanoGPT's figures on an H100 (torch 2.11, bf16, torch.compile, fused AdamW), tokens/s: the reference to beat
 NANOGPT_TOKENS_PER_S = {"nano-6x384": 1.66e6, "nano-4x256": 4.96e6}
 SHAPES = {  # name: (model, batch, block)
     "nano-6x384": (GPTConfig(vocab_size=128, block_size=256, n_layer=6, n_head=6, n_embd=384, bias=False), 64, 256),

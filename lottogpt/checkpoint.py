@@ -23,7 +23,7 @@ from .model import GPT, build_model
 from .tokenizer import Tokenizer, load_tokenizer
 
 def pick_device() -> torch.device:
-    "The device the policy table above picks."
+    "A GPU if there is one; Apple's GPU only when `LOTTOGPT_MPS=1` asks for it; else the CPU."
     if torch.cuda.is_available(): return torch.device("cuda")
     if os.environ.get("LOTTOGPT_MPS") == "1" and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
@@ -51,8 +51,10 @@ def has_checkpoint(run: Path) -> bool: return (Path(run) / MANIFEST).exists()
 def save_checkpoint(run: Path, model: torch.nn.Module, opt: torch.optim.Optimizer, state: dict,
                     deployable=None) -> None:
     "Write a step folder for `state['step']`, then point the manifest at it; `deployable` (default `model`) for use."
-    folder = run / f"step-{state['step']:08d}"
-    shutil.rmtree(folder, ignore_errors=True); folder.mkdir(parents=True)
+    folder, again = run / f"step-{state['step']:08d}", 0
+    while folder.exists():  # saved at this step already (the manifest may point there): a folder of its own
+        again += 1; folder = run / f"step-{state['step']:08d}-{again}"
+    folder.mkdir(parents=True)
     save_model(model, str(folder / "model.safetensors"))
     opt_state = opt.state_dict()
     tensors = {f"{i}.{k}": v.contiguous() for i, s in opt_state["state"].items() for k, v in s.items()}
@@ -105,7 +107,7 @@ def load_run(run: str | Path, device: torch.device | str = "cpu") -> tuple[GPT, 
         cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
         tok = load_tokenizer(run / "tokenizer.json")
         shape = replace(cfg.model, vocab_size=tok.vocab_size)
-        if (run / "model.safetensors").stat().st_size < 2 * model_parameters(shape):  # 4 bytes a parameter
+        if (run / "model.safetensors").stat().st_size < 2 * model_parameters(shape):  # 4 bytes a parameter, half for slack
             raise ValueError("its weights are smaller than its config says")
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise CheckpointError(f"the run in {run} is damaged ({e}); train it again with "

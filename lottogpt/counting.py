@@ -90,8 +90,8 @@ def heavy_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 2
     """A purchase in which one rank, drawn at random, is won by each ticket with a chance itself drawn from 0 to 1 (the
     other tickets win uniformly): a rank's count reaches every value up to the number of tickets (every ticket
     forced)."""
-    count, draw, main, chance = rng.randint(min_tickets,
-                                            max_tickets), random_draw(rng), rng.choice(list(Rank)), rng.random()
+    count, draw = rng.randint(min_tickets, max_tickets), random_draw(rng)
+    main, chance = rng.choice(list(Rank)), rng.random()
     outcomes = [main if rng.random() < chance else rng.choice(OUTCOMES) for _ in range(count)]
     tickets = tuple(winning_ticket(o, draw, rng) for o in outcomes)
     return Example(tickets, draw, frozenset(range(count)), **({"rules": rules} if rules else {}))

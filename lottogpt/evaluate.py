@@ -23,7 +23,7 @@ from .data import FORMATS, Example, make_set, original_statistics
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULES,
                             TICKET_PRICE, Lotto, Rank, Rules, WinningNumbers, dialogue, match_odds, statistics_block,
                             tally)
-from .machine import Machine, Tool
+from .machine import Machine
 from .metrics import answers_right
 
 # %% ../nbs/07_evaluate.ipynb #4d7e5906
@@ -231,8 +231,8 @@ def evaluate(run: str | Path | None, sets: tuple[str, ...] = ("natural",), n: in
         if free_running and can_draw: entry["free_running"] = _free_running(machine, examples, seed, mistakes)
         if fast:
             right = fast_check(machine, examples)
-            entry["checker"] = {"n": n, "exact": sum(right) / n, "missed": [i for i,
-                                                                            r in enumerate(right) if not r][:100]}
+            missed = [i for i, r in enumerate(right) if not r][:100]
+            entry["checker"] = {"n": n, "exact": sum(right) / n, "missed": missed}
         else:
             outputs = [machine.fmt.visible(o) for o in machine.check(examples)]
             entry["checker"] = checker_report(outputs, examples, program)

@@ -16,15 +16,14 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .config import Callback
+from .config import TOKENIZERS, Callback
 from .counting import (SCRATCHPAD_LINES, CoupledPositions, Coupling, HybridConfig, HybridGPT, scratch_ranks)
-from .data import FORMATS, PURCHASES, Example, encode_example, random_draw, random_example
-from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_BONUS, RULES, Lotto, Rank, Rules, buy,
+from .data import PURCHASES, Example, encode_example, get_format, random_draw, random_example
+from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_BONUS, RULES, Lotto, Rank, Rules,
                             statistics_block)
 from .machine import TOOLS, Tool
 from .model import MODELS, rotate, rotary_angles
 from .tokenizer import TOKENIZER_KINDS, LottoTokenizer, Tokenizer
-from .train import TOKENIZERS, StepBatches
 from .tools import RATE_QUESTION
 
 # %% ../nbs/12_case_long.ipynb #12c00020
@@ -98,9 +97,9 @@ MODELS["scaled"] = (ScaledConfig, ScaledGPT)
 
 def longest_dialogue(tok: Tokenizer, cfg, n: int = 64) -> int:
     "Tokens in the longest of `n` dialogues `cfg` trains on at its last step: a good `sharpen_after` for its model."
-    data, rng = StepBatches(tok, cfg, set()), random.Random(f"{cfg.seed}:longest")
+    rng, fmt = random.Random(f"{cfg.seed}:longest"), get_format(cfg.format)
     most = next((s[1] for cb in cfg.callbacks if (s := cb.purchase_sizes(cfg.max_steps - 1, rng))), 20)
-    return max(len(encode_example(data.draw(rng, most, most), tok, data.fmt)[0]) for _ in range(n))
+    return max(len(encode_example(cfg.data.example(rng, most, most), tok, fmt)[0]) for _ in range(n))
 
 # %% ../nbs/12_case_long.ipynb #12c00040
 class DrawnTokenizer(LottoTokenizer):

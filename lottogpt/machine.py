@@ -407,8 +407,8 @@ class Machine:
         decoding = decoding or Decoding(temperature=0.0 if by_tool else 1.0,
                                         final_temperature=1.0 if self.fmt.program == "original" else 0.0)
         g, rng = torch.Generator(next(self.model.parameters()).device).manual_seed(seed), random.Random(seed)
-        scripts = [self._with_tools(SCRIPTS[self.fmt.program](amount, draw, self.tok), rng) for amount,
-                   draw in purchases]
+        script = SCRIPTS[self.fmt.program]
+        scripts = [self._with_tools(script(amount, draw, self.tok), rng) for amount, draw in purchases]
         return self._decode(run_scripts(self.model, self.tok, scripts, decoding, g, self.constrain, self.positions))
 
     def play(self, read: Callable[[], str] = input, write: Callable[[str], None] = print, seed: int | None = None,

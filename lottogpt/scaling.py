@@ -10,8 +10,9 @@ __all__ = ['SIZES', 'STEPS', 'SweepPoint', 'sweep_points', 'run_point', 'run_swe
 import json
 import math
 import random
+import shutil
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -61,6 +62,7 @@ def run_point(point: SweepPoint, root: Path, device: str | None = None, workers:
     "Train one point (unless its result exists) and measure it: N, D, C = 6ND, validation loss, checker exact match."
     folder = Path(root) / point.name
     if (folder / "result.json").exists(): return json.loads((folder / "result.json").read_text())
+    if folder.exists() and not has_checkpoint(folder): shutil.rmtree(folder)  # stopped before its first checkpoint
     cfg, started = point.config(workers), time.perf_counter()
     state = train(cfg, folder, resume=has_checkpoint(folder), device=torch.device(device) if device else None,
                   progress=False)
@@ -145,8 +147,8 @@ def fit_chinchilla(n: list[float], d: list[float], loss: list[float], delta: flo
     for _ in range(1500):  # all starts at once: cheap, and enough to find each start's basin
         adam.zero_grad(); per_start(starts).sum().backward(); adam.step()
     with torch.no_grad(): values = per_start(starts)
-    best = starts[torch.where(values.isfinite(), values,
-                              torch.inf).argmin()].detach().clone()[None].requires_grad_(True)
+    finite = torch.where(values.isfinite(), values, torch.inf)
+    best = starts[finite.argmin()].detach().clone()[None].requires_grad_(True)
     polish = torch.optim.LBFGS([best], max_iter=500, tolerance_grad=1e-12, tolerance_change=1e-15,
                                line_search_fn="strong_wolfe")
     def closure():

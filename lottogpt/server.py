@@ -17,7 +17,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, StrictInt, ValidationError
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
@@ -137,7 +137,7 @@ class BodyLimit:
 # %% ../nbs/09_serve.ipynb #60c7fcc9
 class Purchase(BaseModel):
     "What a person gives the program: the money and, later, the draw."
-    money: Number = Field(description="the amount paid, in 원 (1,000 per ticket)", examples=[8000])
+    money: Number = Field(description="the amount paid, in 원 (a whole number of tickets)", examples=[8000])
     winning: list[Number] = Field(description="the six winning numbers", examples=[[1, 2, 3, 4, 5, 6]])
     bonus: Number = Field(description="the bonus number", examples=[7])
 
@@ -156,7 +156,7 @@ def _json_int(digits: str) -> int | str:
 async def read_body(request: Request, model: type[BaseModel]) -> BaseModel:
     "The request's JSON as `model`, or an `HTTPException` with the program's message."
     try: data = json.loads(await request.body(), parse_int=_json_int)
-    except ValueError: raise HTTPException(422, "[ERROR] 요청 형식이 올바르지 않습니다.") from None
+    except (ValueError, RecursionError): raise HTTPException(422, "[ERROR] 요청 형식이 올바르지 않습니다.") from None
     try: return model.model_validate(data)
     except ValidationError as e:
         fields = [str(err["loc"][0]) for err in e.errors() if err["loc"]]
@@ -174,6 +174,11 @@ def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20,
                window_ms: float = 5.0, hosts: list[str] | None = None) -> FastAPI:
     """The web service around `machine`: `/lotto`, `/check`, `/health`, `/docs`; only `hosts` may name it (default:
     local)."""
+    if machine.fmt.program != "console":
+        raise ValueError(f"the service plays the console program; this model writes {machine.fmt.program!r}'s")
+    if machine.fmt.checker and not any(t.writes_tickets for t in machine.tools):
+        raise ValueError(f"a model trained on {machine.fmt.name!r} never learned to write tickets: serve it with the "
+                         "ticket draw (--tools draw calculator)")
     executor = ThreadPoolExecutor(1)  # one thread owns the model
     # fresh tickets every time, as from the real machine: each batch draws from a new seed
     lotto_batcher = Batcher(lambda items: machine.dialogues(items, seed=random.randrange(2**31)), executor, max_batch,
@@ -205,8 +210,8 @@ def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20,
         try: amount, draw = checked_amount(p.money, max_tickets, machine.rules), checked_draw(p.winning, p.bonus)
         except LottoError as e: raise HTTPException(422, str(e)) from None
         text = machine.fmt.visible(await answer(lotto_batcher, (amount, draw)))
-        reading = read_dialogue(text, rules=machine.rules)
-        verdict, detail = judge(reading, rules=machine.rules)
+        reading = read_dialogue(text, machine.fmt.program, machine.rules)
+        verdict, detail = judge(reading, machine.fmt.program, rules=machine.rules)
         expected = None if verdict in RULES_BROKEN else _counts(tally([Lotto(t) for t in reading.tickets], draw))
         return {"tickets": [list(t) for t in reading.tickets], "statistics": _counts(reading.counts),
                 "return_rate": reading.rate, "dialogue": text, "verified": verdict == "correct", "verdict": verdict,
@@ -232,8 +237,8 @@ def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20,
                 "parameters": param_counts(machine.model)["total"],
                 "device": str(next(machine.model.parameters()).device), "max_tickets": max_tickets,
                 "max_batch": max_batch, "window_ms": window_ms,
-                "batches": {name: {"runs": len(b.sizes), "requests": sum(b.sizes)} for name,
-                            b in app.state.batchers.items()}}
+                "batches": {name: {"runs": len(b.sizes), "requests": sum(b.sizes)}
+                            for name, b in app.state.batchers.items()}}
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:

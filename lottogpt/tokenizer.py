@@ -35,7 +35,7 @@ class Tokenizer:
         return [self._piece(i) for i in self.encode(text)]
     def _piece(self, i: int) -> str: return self.decode([i])
 
-    def start_embeddings(self, weight: "torch.Tensor") -> None:
+    def start_embeddings(self, weight) -> None:  # weight: a model's embedding matrix (this module needs no torch)
         "Set up the starting embedding rows of tokens that need it (a model's rows are random otherwise); here none."
 
     def save(self, path: str | Path) -> None:

@@ -53,8 +53,8 @@ class LottoWidget(widgets.VBox):
             return
         self.seed += 1  # a new purchase each click, reproducible from the widget's starting seed
         text = self.machine.fmt.visible(self.machine.dialogues([(amount, draw)], seed=self.seed)[0])
-        reading = read_dialogue(text)
-        verdict, detail = judge(reading)
+        reading = read_dialogue(text, self.machine.fmt.program, self.machine.rules)
+        verdict, detail = judge(reading, self.machine.fmt.program, rules=self.machine.rules)
         if verdict in RULES_BROKEN:
             broken = verdict.replace("_", " ")
             self.status.value = f"the model broke the program's rules ({broken}): {html.escape(detail)}"
@@ -72,8 +72,10 @@ class AttentionExplorer(widgets.VBox):
         self.model, self.tok = machine.model, machine.tok
         ids = self.tok.encode(text)
         self.labels = [self.tok.decode([i]).replace("\n", "⏎") for i in ids]
-        with torch.no_grad():
-            self.model(torch.tensor([ids], device=next(self.model.parameters()).device), explicit=True)
+        device = next(self.model.parameters()).device
+        at = torch.tensor([machine.positions().feed(ids)], device=device) if machine.positions else None
+        with torch.no_grad():  # with the position ids the model runs with (chapter 08's coupling numbers its own)
+            self.model(torch.tensor([ids], device=device), positions=at, explicit=True)
         self.weights = [b.attn.last_weights[0].float().cpu() for b in self.model.blocks]  # each (heads, T, T)
         answer = text.rfind("당첨 통계")
         start = len(self.tok.encode(text[:answer])) if answer >= 0 else 0

@@ -52,6 +52,14 @@ def test_serving_does_not_import_the_training_loop():
         assert "lottogpt.train" not in reachable(module), module
 
 
+def test_loading_every_named_config_for_serving_leaves_the_training_loop_out():
+    code = ("import sys\nfrom lottogpt.cli import _extensions\n_extensions()\nimport lottogpt.server, lottogpt.evaluate\n"
+            "from lottogpt.config import CONFIGS, load_config\nfor name in CONFIGS: load_config(name)\n"
+            "print('lottogpt.train' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_configs_are_the_same_whatever_is_imported():
     code = ("import json, sys, importlib\n"
             "for m in sys.argv[1:]: importlib.import_module(m)\n"
@@ -76,5 +84,6 @@ def test_every_config_a_result_names_loads():
     for path in (ROOT / "results").rglob("*.json"): walk(json.loads(path.read_text()))
     assert len(named) > 50
     for name in sorted(named):
-        cfg = load_config(name) if name in CONFIGS else load_config(str(ROOT / "experiments" / f"{name}.json"))
+        path = ROOT / name if name.endswith(".json") else ROOT / "experiments" / f"{name}.json"  # a file, or its name
+        cfg = load_config(name) if name in CONFIGS else load_config(str(path))
         assert cfg.max_steps > 0, name
