@@ -265,6 +265,7 @@ def save_result(path: str | Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
+# %% ../nbs/07_evaluate.ipynb #a03661d7
 def results_folder() -> Path:
     "The repository's `results/` folder, from the repository or from its `nbs/` (where the chapters run)."
     here = Path.cwd()

@@ -232,6 +232,7 @@ def kept_and_learned(run: str | Path, n: int = 500, device: torch.device | None 
                                positions=cfg.positions(tok))
             for rules in RULE_SETS}
 
+# %% ../nbs/11_finetune.ipynb #6d7271ac
 def compare(base_run: str | Path, root: str | Path, budgets=(100, 1_000, 10_000), methods=tuple(METHODS), n: int = 500,
             device: torch.device | None = None, **settings):
     """Train every method at every budget into `root` and measure it; yields one row per run (and first the base model

@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['SCRIPTS', 'TOOLS', 'Turn', 'Script', 'console_script', 'original_script', 'checker_script', 'Scripted', 'Decoding',
-           'run_scripts', 'Rows', 'constrained', 'generation_speed', 'GraphedStep', 'Tool', 'room_to_answer',
-           'terminal_dialogue', 'Machine']
+           'run_scripts', 'constrained', 'Rows', 'generation_speed', 'GraphedStep', 'prefilled_step', 'Tool',
+           'room_to_answer', 'terminal_dialogue', 'Machine']
 
 # %% ../nbs/06_machine.ipynb #563fad93
 import random
@@ -113,6 +113,18 @@ def run_scripts(model: GPT, tok: Tokenizer, scripts: list[Script], decoding: Dec
             for i, row in zip(chunk, group.run()): out[i] = row
     return out
 
+# %% ../nbs/06_machine.ipynb #2e45c92f
+def constrained(logits: torch.Tensor, allowed: dict[int, list[int] | None]) -> torch.Tensor:
+    "`logits` with every token a row may not write next set to -inf (rows without a constraint unchanged)."
+    limited = {r: ids for r, ids in allowed.items() if ids is not None}
+    if not limited: return logits
+    banned = torch.ones(len(limited), logits.shape[-1], dtype=torch.bool)
+    for i, ids in enumerate(limited.values()): banned[i, ids] = False
+    rows = torch.tensor(list(limited), device=logits.device)
+    logits = logits.clone()  # on a GPU, `logits` may be a CUDA graph's output buffer
+    logits[rows] = logits[rows].masked_fill(banned.to(logits.device), float("-inf"))
+    return logits
+
 # %% ../nbs/06_machine.ipynb #2e45c92e
 class Rows:
     "A batch of scripts run together, one token per row per step."
@@ -131,10 +143,9 @@ class Rows:
         self.placed = [c.feed(row) for c, row in zip(self.counters, self.rows)]  # each row's position ids so far
         self.cache = [{} for _ in model.blocks] if decoding.cache and not fixed else None
         self.stepper, self.logits = None, None
-        # each row may write up to the limit: the shortest opening's row needs the most room after the longest's
-        if fixed:
+        if fixed:  # room for every row to reach the limit: the row with the shortest opening writes the most
             room = limit + max(map(len, self.rows)) - min(map(len, self.rows))
-            self.logits, self.stepper = GraphedStep.prefilled(model, self.rows, self.placed, room)
+            self.logits, self.stepper = prefilled_step(model, self.rows, self.placed, room)
         self.step_input = None if fixed else torch.tensor(self.rows, device=self.device)
 
     def _last_ids(self, n: int) -> torch.Tensor | None:
@@ -156,17 +167,15 @@ class Rows:
             if self.constrain is not None:
                 logits = constrained(logits, {r: self.constrain(self.rows[r]) for r in live if not self.queues[r]})
             picks = {}  # only the kinds of pick this step needs: each costs kernels, and reading them back a sync
-            if any(not final[r] for r in live): picks[False] = pick_token(logits, d.temperature, d.top_k,
-                                                                          self.generator)
-            if any(final[r] for r in live): picks[True] = pick_token(logits, d.final_temperature, d.top_k,
-                                                                     self.generator)
+            for last_turn, temperature in ((False, d.temperature), (True, d.final_temperature)):
+                if any(final[r] == last_turn for r in live):
+                    picks[last_turn] = pick_token(logits, temperature, d.top_k, self.generator)
             picked = dict(zip(picks, torch.stack(list(picks.values())).tolist()))
             fed = self._advance(picked, final) or len(live) < len(self.rows) or len(picks) > 1
             for p, c, row in zip(self.placed, self.counters, self.rows): p.extend(c.feed(row[-1:]))
             self.step_input = (torch.tensor([[row[-1]] for row in self.rows], device=self.device) if fed
                                else next(iter(picks.values()))[:, None])
-        rows = [row[:end] for row, end in zip(self.rows, self.ends)]
-        eot = self.tok.eot_id
+        eot, rows = self.tok.eot_id, [row[:end] for row, end in zip(self.rows, self.ends)]
         return [row[:row.index(eot) + 1] if eot in row and d.until_eot else row for row in rows]
 
     def _advance(self, picked: dict, final: list[bool]) -> bool:
@@ -186,17 +195,6 @@ class Rows:
             self.done[r] |= len(self.rows[r]) >= self.limit
             if self.done[r]: self.ends[r] = len(self.rows[r])
         return fed
-
-def constrained(logits: torch.Tensor, allowed: dict[int, list[int] | None]) -> torch.Tensor:
-    "`logits` with every token a row may not write next set to -inf (rows without a constraint unchanged)."
-    limited = {r: ids for r, ids in allowed.items() if ids is not None}
-    if not limited: return logits
-    banned = torch.ones(len(limited), logits.shape[-1], dtype=torch.bool)
-    for i, ids in enumerate(limited.values()): banned[i, ids] = False
-    rows = torch.tensor(list(limited), device=logits.device)
-    logits = logits.clone()  # on a GPU, `logits` may be a CUDA graph's output buffer
-    logits[rows] = logits[rows].masked_fill(banned.to(logits.device), float("-inf"))
-    return logits
 
 # %% ../nbs/06_machine.ipynb #aede8b55
 def generation_speed(model: GPT, tok: Tokenizer, batch_sizes: tuple[int, ...] = (1, 16, 256),
@@ -251,38 +249,6 @@ class GraphedStep:
         self.graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(self.graph): self.logits = self._step()
 
-    @classmethod
-    def prefilled(cls, model: GPT, rows: list[list[int]], ids: list[list[int]], capacity: int
-                  ) -> tuple[torch.Tensor, "GraphedStep"]:
-        """Run the openings `rows` through `model`, one batch per length (`ids`: each row's position ids, or empty for
-        the plain ones); every row's last logits, and a step for this model, batch and capacity (captured once, then
-        reused) loaded with all their keys and values."""
-        device, by_length = next(model.parameters()).device, {}
-        for r, row in enumerate(rows): by_length.setdefault(len(row), []).append(r)
-        logits, parts = None, []
-        for length, members in by_length.items():
-            cache = [{} for _ in model.blocks]
-            positions = torch.tensor([ids[r] for r in members], device=device) if ids else None
-            fed = torch.tensor([rows[r] for r in members], device=device)
-            last = model(fed, cache=cache, positions=positions)[:, -1]
-            if logits is None: logits = last.new_empty(len(rows), last.shape[-1])
-            logits[members] = last
-            parts.append((torch.tensor(members, device=device), length, cache))
-        graphs = _GRAPHS.setdefault(model, {})
-        key = (len(rows), capacity)
-        if key not in graphs:
-            if len(graphs) >= 8: graphs.pop(next(iter(graphs)))  # keep a few: each holds a cache's worth of memory
-            graphs[key] = cls(model, len(rows), parts[0][2][0], capacity)
-        step, longest = graphs[key], max(by_length)
-        step.mask.fill_(False)
-        for members, length, cache in parts:
-            for fixed, layer in zip(step.cache, cache):
-                for kv in ("k", "v"): fixed[kv][members, :, :length] = layer[kv][:, :, :length]
-            step.mask[members, ..., :length] = True
-            step.behind[members] = length - longest
-        step.at.fill_(longest); step.shift.zero_(); step.length = longest
-        return logits, step
-
     def _step(self) -> torch.Tensor:
         m = self.model
         self.mask.index_fill_(3, self.at, True)
@@ -303,7 +269,39 @@ class GraphedStep:
         self.length += 1
         return self.logits
 
-_GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()
+# %% ../nbs/06_machine.ipynb #a1f3c8e2
+_GRAPHS: "weakref.WeakKeyDictionary[GPT, dict]" = weakref.WeakKeyDictionary()  # per model: its steps by shape
+
+def prefilled_step(model: GPT, rows: list[list[int]], ids: list[list[int]], capacity: int
+                   ) -> tuple[torch.Tensor, GraphedStep]:
+    """Run the openings `rows` through `model`, one batch per length (`ids`: each row's position ids, or empty for
+    the plain ones); every row's last logits, and a step for this model, batch and capacity (captured once, then
+    reused) loaded with all their keys and values."""
+    device, by_length = next(model.parameters()).device, {}
+    for r, row in enumerate(rows): by_length.setdefault(len(row), []).append(r)
+    logits, parts = None, []
+    for length, members in by_length.items():
+        cache = [{} for _ in model.blocks]
+        positions = torch.tensor([ids[r] for r in members], device=device) if ids else None
+        fed = torch.tensor([rows[r] for r in members], device=device)
+        last = model(fed, cache=cache, positions=positions)[:, -1]
+        if logits is None: logits = last.new_empty(len(rows), last.shape[-1])
+        logits[members] = last
+        parts.append((torch.tensor(members, device=device), length, cache))
+    graphs = _GRAPHS.setdefault(model, {})
+    key = (len(rows), capacity)
+    if key not in graphs:
+        if len(graphs) >= 8: graphs.pop(next(iter(graphs)))  # keep a few: each holds a cache's worth of memory
+        graphs[key] = GraphedStep(model, len(rows), parts[0][2][0], capacity)
+    step, longest = graphs[key], max(by_length)
+    step.mask.fill_(False)
+    for members, length, cache in parts:
+        for fixed, layer in zip(step.cache, cache):
+            for kv in ("k", "v"): fixed[kv][members, :, :length] = layer[kv][:, :, :length]
+        step.mask[members, ..., :length] = True
+        step.behind[members] = length - longest
+    step.at.fill_(longest); step.shift.zero_(); step.length = longest
+    return logits, step
 
 # %% ../nbs/06_machine.ipynb #c360715d
 class Tool:

@@ -66,6 +66,7 @@ def answer_accuracy(model: GPT, examples: list[Example], tok: Tokenizer, fmt: Fo
         right += int((guess == y)[y != IGNORE].sum()); count += int((y != IGNORE).sum())
     return right / count
 
+# %% ../nbs/05c_metrics.ipynb #79d35c57
 @torch.no_grad()
 def validation_loss(model: GPT, examples: list[Example], tok: Tokenizer, fmt: Format, batch_size: int = 64,
                     positions=None) -> float:

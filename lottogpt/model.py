@@ -167,6 +167,7 @@ def document_mask(documents: torch.Tensor) -> torch.Tensor:
 # kind -> (config class, model class); later chapters add
 MODELS: dict[str, tuple[type, type]] = {"gpt": (GPTConfig, GPT)}
 
+# %% ../nbs/04_model.ipynb #729f40f0
 def model_kind(cfg: GPTConfig) -> str:
     "The `MODELS` kind whose config class `cfg` is."
     return next(kind for kind, (config_class, _) in MODELS.items() if type(cfg) is config_class)

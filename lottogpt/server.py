@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['Number', 'MAX_BODY', 'BODY_TIMEOUT_S', 'LOCAL_HOSTS', 'FIELD_ERRORS', 'as_typed', 'checked_draw', 'checked_amount',
-           'checked_tickets', 'Busy', 'Batcher', 'BodyLimit', 'Purchase', 'CheckRequest', 'read_body', 'create_app',
-           'load_app']
+           'checked_tickets', 'Busy', 'Batcher', 'BodyLimit', 'Purchase', 'CheckRequest', 'read_body', 'purchase_reply',
+           'docs_page', 'create_app', 'load_app']
 
 # %% ../nbs/09_serve.ipynb #47b5da25
 import asyncio
@@ -169,6 +169,24 @@ def _schema(model: type[BaseModel]) -> dict:
 def _counts(counts: dict[Rank, int] | None) -> dict[str, int] | None:
     return None if counts is None else {r.label: counts[r] for r in Rank}
 
+# %% ../nbs/09_serve.ipynb #b7d20e4a
+def purchase_reply(machine: Machine, text: str, draw: WinningNumbers) -> dict:
+    "The answer to `/lotto` for the dialogue `text` the model wrote: what it says, and whether the real program agrees."
+    reading = read_dialogue(text, machine.fmt.program, machine.rules)
+    verdict, detail = judge(reading, machine.fmt.program, rules=machine.rules)
+    expected = None if verdict in RULES_BROKEN else _counts(tally([Lotto(t) for t in reading.tickets], draw))
+    return {"tickets": [list(t) for t in reading.tickets], "statistics": _counts(reading.counts),
+            "return_rate": reading.rate, "dialogue": text, "verified": verdict == "correct", "verdict": verdict,
+            "detail": detail, "expected": expected}
+
+def docs_page() -> HTMLResponse:
+    "The interactive API page, with a word for a machine that cannot reach the CDN its script comes from."
+    page = get_swagger_ui_html(openapi_url="/openapi.json", title="lottogpt").body.decode()
+    note = ("<noscript>This page loads its script from cdn.jsdelivr.net. </noscript>"
+            "<p style='font:14px sans-serif'>If nothing appears below, this machine is offline: the same API is "
+            "described in <a href='/openapi.json'>/openapi.json</a>.</p>")
+    return HTMLResponse(page.replace("<body>", "<body>" + note, 1))
+
 # %% ../nbs/09_serve.ipynb #60c7fcc8
 def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20, max_batch: int = 64,
                window_ms: float = 5.0, hosts: list[str] | None = None) -> FastAPI:
@@ -209,13 +227,7 @@ def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20,
         p = await read_body(request, Purchase)
         try: amount, draw = checked_amount(p.money, max_tickets, machine.rules), checked_draw(p.winning, p.bonus)
         except LottoError as e: raise HTTPException(422, str(e)) from None
-        text = machine.fmt.visible(await answer(lotto_batcher, (amount, draw)))
-        reading = read_dialogue(text, machine.fmt.program, machine.rules)
-        verdict, detail = judge(reading, machine.fmt.program, rules=machine.rules)
-        expected = None if verdict in RULES_BROKEN else _counts(tally([Lotto(t) for t in reading.tickets], draw))
-        return {"tickets": [list(t) for t in reading.tickets], "statistics": _counts(reading.counts),
-                "return_rate": reading.rate, "dialogue": text, "verified": verdict == "correct", "verdict": verdict,
-                "detail": detail, "expected": expected}
+        return purchase_reply(machine, machine.fmt.visible(await answer(lotto_batcher, (amount, draw))), draw)
 
     @app.post("/check", openapi_extra=_schema(CheckRequest))
     async def check_tickets(request: Request) -> dict:
@@ -242,15 +254,11 @@ def create_app(machine: Machine, run_name: str = "model", max_tickets: int = 20,
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        page = get_swagger_ui_html(openapi_url="/openapi.json", title="lottogpt").body.decode()
-        note = ("<noscript>This page loads its script from cdn.jsdelivr.net. </noscript><p style='font:14px "
-                "sans-serif'>"
-                "If nothing appears below, this machine is offline: the same API is described in "
-                "<a href='/openapi.json'>/openapi.json</a>.</p>")
-        return HTMLResponse(page.replace("<body>", "<body>" + note, 1))
+        return docs_page()
 
     return app
 
+# %% ../nbs/09_serve.ipynb #c93e51f0
 def load_app(run: str | Path, tools: tuple[str, ...] = (), **kw) -> FastAPI:
     """`create_app` for the model in run folder `run` with the named tools (raises `CheckpointError` if it cannot be
     loaded)."""
