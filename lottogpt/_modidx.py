@@ -55,6 +55,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'lottogpt.config.TrainConfig.positions': ('config.html#trainconfig.positions', 'lottogpt/config.py'),
                                  'lottogpt.config.TrainConfig.to_dict': ('config.html#trainconfig.to_dict', 'lottogpt/config.py'),
                                  'lottogpt.config.check_config': ('config.html#check_config', 'lottogpt/config.py'),
+                                 'lottogpt.config.import_modules': ('config.html#import_modules', 'lottogpt/config.py'),
                                  'lottogpt.config.load_config': ('config.html#load_config', 'lottogpt/config.py'),
                                  'lottogpt.config.make_tokenizer': ('config.html#make_tokenizer', 'lottogpt/config.py'),
                                  'lottogpt.config.model_parameters': ('config.html#model_parameters', 'lottogpt/config.py'),

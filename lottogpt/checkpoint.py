@@ -107,7 +107,8 @@ def load_run(run: str | Path, device: torch.device | str = "cpu") -> tuple[GPT, 
         cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
         tok = load_tokenizer(run / "tokenizer.json")
         shape = replace(cfg.model, vocab_size=tok.vocab_size)
-        if (run / "model.safetensors").stat().st_size < 2 * model_parameters(shape):  # 4 bytes a parameter, half for slack
+        # 4 bytes a parameter, half for slack
+        if (run / "model.safetensors").stat().st_size < 2 * model_parameters(shape):
             raise ValueError("its weights are smaller than its config says")
     except (OSError, UnicodeDecodeError, ValueError) as e:
         raise CheckpointError(f"the run in {run} is damaged ({e}); train it again with "

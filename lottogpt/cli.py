@@ -242,7 +242,8 @@ def _more_commands(p: argparse.ArgumentParser, sub, seed: dict) -> argparse.Argu
                                      "model's tickets, and whether the model agrees.")
     buy.add_argument("--model", metavar="RUN", required=True,
                      help="run folder of a trained model, e.g. runs/cpu_recipe")
-    buy.add_argument("--money", metavar="AMOUNT", help=f"the amount paid, e.g. 8000 (at most {MODEL_TICKETS:,} tickets)")
+    buy.add_argument("--money", metavar="AMOUNT",
+                     help=f"the amount paid, e.g. 8000 (at most {MODEL_TICKETS:,} tickets)")
     buy.add_argument("--winning", metavar="N,N,N,N,N,N", help="the six winning numbers, e.g. 1,2,3,4,5,6")
     buy.add_argument("--bonus", metavar="N", help="the bonus number, e.g. 7")
     buy.add_argument("--seed", **seed)

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['CALLBACKS', 'LIMITS', 'TOKENIZERS', 'LONG_RECIPE', 'CONFIGS', 'Callback', 'model_parameters', 'check_config',
-           'TrainConfig', 'sample_texts', 'make_tokenizer', 'load_config']
+           'import_modules', 'TrainConfig', 'sample_texts', 'make_tokenizer', 'load_config']
 
 # %% ../nbs/05a_config.ipynb #2c8a869d
 import importlib
@@ -51,7 +51,7 @@ def model_parameters(cfg: GPTConfig) -> int:
     return cfg.n_layer * (4 + 2 * cfg.mlp_ratio) * cfg.n_embd ** 2 + cfg.vocab_size * cfg.n_embd
 
 def check_config(cfg) -> None:
-    "Raise a clear `ValueError` for any setting of `cfg` (a `TrainConfig`) that is unknown, of the wrong type or too big."
+    "Raise a clear `ValueError` for any setting of `cfg` (a `TrainConfig`) unknown, of the wrong type or too big."
     get_format(cfg.format)
     if cfg.rules not in RULE_SETS: raise ValueError(f"rules must be one of {list(RULE_SETS)}, not {cfg.rules!r}")
     if cfg.tokenizer not in TOKENIZERS:
@@ -68,6 +68,16 @@ def check_config(cfg) -> None:
         value = model_parameters(cfg.model) if name == "parameters" else getattr(cfg.model, name, None)
         if (value := getattr(cfg, name) if value is None else value) > most:
             raise ValueError(f"{name} of {value:,} is past this course's limit of {most:,}")
+
+# %% ../nbs/05a_config.ipynb #0874cc7f
+def import_modules(modules: list[str]) -> None:
+    "Import the modules a config names, which fill the registries it uses; only the course's own modules, ever."
+    if not isinstance(modules, list): raise ValueError("a config's modules are a list of names")
+    for module in modules:
+        if not str(module).startswith("lottogpt."): raise ValueError(f"a config may not import {module!r}")
+        try: importlib.import_module(module)
+        except ImportError:
+            raise ValueError(f"a config names {module!r}, which this lottogpt does not have") from None
 
 # %% ../nbs/05a_config.ipynb #0874cc80
 @dataclass
@@ -108,7 +118,8 @@ class TrainConfig:
         things = [type(self.model), type(get_format(self.format)), *map(type, self.callbacks),
                   *(PURCHASES[kind] for kind, _ in self.data.mix), TOKENIZERS[self.tokenizer]]
         # the core modules are always there, and `__main__` (a notebook or script) cannot be imported by another
-        return sorted({t.__module__ for t in things} - {"lottogpt.data", "lottogpt.model", "lottogpt.config", "__main__"})
+        return sorted({t.__module__ for t in things} - {"lottogpt.data", "lottogpt.model", "lottogpt.config",
+                                                        "__main__"})
 
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -120,12 +131,7 @@ class TrainConfig:
         "A config from `to_dict`'s data; a clear `ValueError` for anything it cannot be."
         if not isinstance(d, dict): raise ValueError("a config is a JSON object")
         d = dict(d)
-        modules = d.pop("modules", [])
-        if not isinstance(modules, list): raise ValueError("a config's modules are a list of names")
-        for module in modules:  # only the course's own modules are ever imported
-            if not str(module).startswith("lottogpt."): raise ValueError(f"a config may not import {module!r}")
-            try: importlib.import_module(module)
-            except ImportError: raise ValueError(f"a config names {module!r}, which this lottogpt does not have") from None
+        import_modules(d.pop("modules", []))
         if unknown := set(d) - {f.name for f in fields(cls)}:
             raise ValueError(f"unknown config fields: {sorted(unknown)}")
         try:
@@ -138,7 +144,8 @@ class TrainConfig:
                 if c.get("kind") not in CALLBACKS: raise ValueError(f"unknown callback {c.get('kind')!r}")
                 callbacks.append(CALLBACKS[c.pop("kind")](**c))
             return cls(model=MODELS[kind][0](**model), data=Purchases(**d.pop("data", {})), callbacks=callbacks, **d)
-        except (TypeError, AttributeError) as e: raise ValueError(f"a config field is missing or misnamed ({e})") from None
+        except (TypeError, AttributeError) as e:
+            raise ValueError(f"a config field is missing or misnamed ({e})") from None
 
 # %% ../nbs/05a_config.ipynb #5a0c1008
 TOKENIZERS: dict[str, Callable[[TrainConfig], Tokenizer]] = {  # a config's tokenizer by name; later chapters add theirs
