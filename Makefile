@@ -19,9 +19,10 @@ setup: $(BIN)/lottogpt
 
 demo: setup
 	@# Train chapter 08's CPU recipe (minutes on a laptop; a second `make` reuses the run), then let it be the program for
-	@# one purchase, next to the real program's statistics for the tickets its ticket draw drew.
+	@# one purchase of 20 tickets, next to the real program's statistics for the tickets its ticket draw drew. Most
+	@# purchases win nothing; seed 3 draws tickets of which one wins, so that the counting shows.
 	test -f runs/cpu_recipe/model.safetensors || $(BIN)/lottogpt train --config cpu_recipe --out runs/cpu_recipe
-	printf '8000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --model runs/cpu_recipe --seed 1
+	printf '20000\n1,2,3,4,5,6\n7\n' | $(BIN)/lottogpt play --model runs/cpu_recipe --seed 3
 
 test:
 	@# Every notebook runs top to bottom (cells flagged slow or cuda skipped) and its outputs become the website in

@@ -6,8 +6,8 @@
 __all__ = ['FORMATS', 'PURCHASES', 'OUTCOMES', 'TEST_SETS', 'SPLIT_SEEDS', 'RUNS', 'IGNORE', 'Example', 'Segment',
            'console_segments', 'original_statistics', 'original_segments', 'Format', 'get_format', 'random_draw',
            'ticket_of_rank', 'random_example', 'Purchases', 'stress_example', 'winning_ticket', 'winners_example',
-           'make_set', 'load_set', 'held_out_keys', 'train_set', 'encode_example', 'training_pair', 'DialogueDataset',
-           'DialogueStream', 'pad_collate', 'loader', 'pack', 'batches_per_second']
+           'make_set', 'repository', 'load_set', 'held_out_keys', 'train_set', 'encode_example', 'training_pair',
+           'DialogueDataset', 'DialogueStream', 'pad_collate', 'loader', 'pack', 'batches_per_second']
 
 # %% ../nbs/02_data.ipynb #98248a69
 import json
@@ -211,7 +211,12 @@ def make_set(name: str, n: int, seed: int | None = None, exclude: set | None = N
     return out
 
 # %% ../nbs/02_data.ipynb #04d7b622
-RUNS = Path(os.environ.get("LOTTOGPT_RUNS", "runs"))
+def repository() -> Path | None:
+    "This course's repository when the current folder is in it (its root or `nbs/`), else None."
+    here = Path.cwd().resolve()
+    return next((p for p in (here, *here.parents) if (p / "nbs").is_dir() and (p / "lottogpt").is_dir()), None)
+
+RUNS = Path(os.environ.get("LOTTOGPT_RUNS") or (repository() or Path()) / "runs")
 
 def load_set(name: str, n: int, seed: int | None = None, root: Path | str | None = None) -> list[Example]:
     "The named set, from `runs/data/` if it was saved before, else made and saved."

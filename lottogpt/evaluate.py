@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from .data import FORMATS, Example, make_set, original_statistics
+from .data import FORMATS, Example, make_set, original_statistics, repository
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULES,
                             TICKET_PRICE, Lotto, Rank, Rules, WinningNumbers, dialogue, match_odds, statistics_block,
                             tally)
@@ -268,9 +268,7 @@ def save_result(path: str | Path, data: dict) -> None:
 # %% ../nbs/07_evaluate.ipynb #a03661d7
 def results_folder() -> Path:
     "The repository's `results/` folder, from the repository or from its `nbs/` (where the chapters run)."
-    here = Path.cwd()
-    return next((p / "results" for p in (here, *here.parents) if (p / "results").is_dir() and (p / "nbs").is_dir()),
-                here / "results")
+    return (repository() or Path.cwd()) / "results"
 
 def load_result(name: str) -> dict:
     "A recorded result, by its path under `results/` (e.g. `08/gpu_recipe-h200.json`)."

@@ -36,17 +36,22 @@ def _answer_batches(examples: list[Example], tok: Tokenizer, fmt: Format, batch_
             pairs.append(training_pair(ids, [False] * len(prompt) + [True] * scored + [False] * after))
         yield pad_collate(with_positions(pairs, positions), tok.pad_id)
 
+def _guesses(model: GPT, examples: list[Example], tok: Tokenizer, fmt: Format, batch_size: int, positions,
+             until: str | None):
+    "Per batch, the model's most likely next token at every position, and the answer targets it is scored against."
+    model.eval()
+    device = next(model.parameters()).device
+    for x, y, *at in _answer_batches(examples, tok, fmt, batch_size, positions, until):
+        yield model(x.to(device), positions=at[0].to(device) if at else None).argmax(-1), y.to(device)
+
 @torch.no_grad()
 def answers_right(model: GPT, examples: list[Example], tok: Tokenizer, fmt: Format, batch_size: int = 64,
                   positions=None, until: str | None = None) -> list[bool]:
     """For each example, whether greedy decoding writes its answer exactly: the model's most likely next token is the
     true one at every answer position. `until`: check the answer only up to this text (a tool writes the rest);
     `positions`: what starts each row's position ids, for a model that numbers them its own way."""
-    model.eval()
-    device, right = next(model.parameters()).device, []
-    for x, y, *at in _answer_batches(examples, tok, fmt, batch_size, positions, until):
-        y = y.to(device)
-        guess = model(x.to(device), positions=at[0].to(device) if at else None).argmax(-1)
+    right = []
+    for guess, y in _guesses(model, examples, tok, fmt, batch_size, positions, until):
         right += ((guess == y) | (y == IGNORE)).all(-1).tolist()
     return right
 
@@ -58,11 +63,8 @@ def exact_match(model: GPT, examples: list[Example], tok: Tokenizer, fmt: Format
 def answer_accuracy(model: GPT, examples: list[Example], tok: Tokenizer, fmt: Format, batch_size: int = 64,
                     positions=None) -> float:
     "Share of the answers' tokens predicted right, each given the true text before it."
-    model.eval()
-    device, right, count = next(model.parameters()).device, 0, 0
-    for x, y, *at in _answer_batches(examples, tok, fmt, batch_size, positions, None):
-        y = y.to(device)
-        guess = model(x.to(device), positions=at[0].to(device) if at else None).argmax(-1)
+    right, count = 0, 0
+    for guess, y in _guesses(model, examples, tok, fmt, batch_size, positions, None):
         right += int((guess == y)[y != IGNORE].sum()); count += int((y != IGNORE).sum())
     return right / count
 
