@@ -10,7 +10,6 @@ In results/05/determinism-h200.json and determinism-cublas-env-h200.json the mod
 warn-only mode; determinism-strict-h200.json holds `--modes strict`.
 """
 import argparse
-import sys
 import tempfile
 import time
 import warnings

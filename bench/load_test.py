@@ -2,7 +2,7 @@
 requests from a fixed number of concurrent clients, and report requests per second and latency percentiles, with
 batching off (`--max-batch 1`) and on. Loopback only; the server is stopped at the end.
 
-    python bench/load_test.py --run runs/small --requests 200 --concurrency 16 --out results/load-cpu.json
+    python bench/load_test.py --run runs/small --requests 200 --concurrency 16 --out results/09/load-cpu.json
 """
 import argparse
 import json
@@ -16,8 +16,7 @@ from pathlib import Path
 
 from lottogpt.evaluate import environment, save_result as save
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the tests' small HTTP helpers
-from helpers import free_port, post_json, wait_until_up  # noqa: E402
+from http_client import free_port, post_json, wait_until_up  # beside this script
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lottogpt.checkpoint import load_run
 from lottogpt.cli import _extensions
-from lottogpt.config import CONFIGS, load_config
+from lottogpt.config import CONFIGS
 from lottogpt.data import FORMATS, make_set
 from lottogpt.evaluate import environment, evaluate, fast_check
 from lottogpt.lotto import RULE_SETS

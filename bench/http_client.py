@@ -1,4 +1,5 @@
-"""What the tests share: a free port, waiting for a server, and a JSON POST."""
+"""A small HTTP client for the served model, for the load test and the tests: a free port, waiting for a server,
+and a JSON POST."""
 import json
 import socket
 import time
