@@ -32,7 +32,8 @@ test:
 
 reproduce: setup
 	@# The long cells too (flagged slow, skipped by `make test`): each chapter's laptop run, one notebook at a time.
-	$(BIN)/nbdev-test --flags slow --n-workers 1 --do-print --timing
+	@# No time limit per cell: a laptop run may take longer than the tests' ten minutes a cell.
+	$(BIN)/nbdev-test --flags slow --n-workers 1 --do-print --timing --cell-timeout 0
 
 site:
 	$(BIN)/python web/build.py

@@ -28,6 +28,7 @@ from .lotto import RULE_SETS
 from .metrics import exact_match
 from .model import GPT, build_model
 from .tokenizer import load_tokenizer
+from .tools import RATE_QUESTION, needed_tools
 from .train import train
 
 # %% ../nbs/11_finetune.ipynb #c7fdbb23
@@ -225,11 +226,13 @@ def trainable_parameters(cfg: TrainConfig, vocab_size: int) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 def kept_and_learned(run: str | Path, n: int = 500, device: torch.device | None = None) -> dict[str, float]:
-    "Checker exact match of `run` on `n` natural test purchases under each program's rules: learned, and kept."
+    """Checker exact match of `run` on `n` natural test purchases under each program's rules: learned, and kept. A
+    model that plays with chapter 08a's calculator is checked up to the return rate, which the calculator writes."""
     model, tok, cfg = load_run(run, device or pick_device())
     tests, fmt = make_set("natural", n), get_format(cfg.format)
+    until = RATE_QUESTION if "calculator" in needed_tools(fmt) else None
     return {rules: exact_match(model, [replace(ex, rules=RULE_SETS[rules]) for ex in tests], tok, fmt,
-                               positions=cfg.positions(tok))
+                               positions=cfg.positions(tok), until=until)
             for rules in RULE_SETS}
 
 # %% ../nbs/11_finetune.ipynb #6d7271ac
