@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lottogpt.evaluate import environment, save_result as save
 
-from http_client import free_port, post_json, wait_until_up  # beside this script
+from serve_client import free_port, post_json, wait_until_up  # beside this script
 
 
 def percentile(values: list[float], q: float) -> float:

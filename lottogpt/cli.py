@@ -111,7 +111,8 @@ def _train(args: argparse.Namespace) -> int:
                  "grad_accum": args.grad_accum, "deterministic": args.deterministic or None}
     try: cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     except ValueError as e: raise Refused(str(e)) from None
-    out = Path(args.out or f"runs/{Path(args.config_file).stem if args.config_file else args.config}")
+    from lottogpt.data import RUNS  # the repository's runs/ inside it, from nbs/ too; else ./runs
+    out = Path(args.out) if args.out else RUNS / (Path(args.config_file).stem if args.config_file else args.config)
     if not args.quiet:
         from lottogpt.config import CONFIGS
         about = f" ({CONFIGS[args.config]['about']})" if not args.config_file and args.config in CONFIGS else ""

@@ -76,7 +76,8 @@ def import_modules(modules: list[str]) -> None:
     for module in modules:
         if not str(module).startswith("lottogpt."): raise ValueError(f"a config may not import {module!r}")
         try: importlib.import_module(module)
-        except ImportError:
+        except ModuleNotFoundError as e:
+            if e.name != module: raise  # the module exists; something it imports is missing, which it says itself
             raise ValueError(f"a config names {module!r}, which this lottogpt does not have") from None
 
 # %% ../nbs/05a_config.ipynb #0874cc80
@@ -110,9 +111,11 @@ class TrainConfig:
     def __post_init__(self):
         self.callbacks = tuple(self.callbacks)
         check_config(self)
+
     def positions(self, tok, rng=None):
         "What starts each row's position ids, where a callback numbers positions its own way (else None: 0, 1, 2, ...)."
         return next((p for cb in self.callbacks if (p := cb.positions(tok, rng))), None)
+
     def modules(self) -> list[str]:
         "The modules that define what this config names (a later chapter's format, model, tokenizer or callbacks)."
         things = [type(self.model), type(get_format(self.format)), *map(type, self.callbacks),

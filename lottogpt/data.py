@@ -212,7 +212,7 @@ def make_set(name: str, n: int, seed: int | None = None, exclude: set | None = N
 
 # %% ../nbs/02_data.ipynb #04d7b622
 def repository() -> Path | None:
-    "This course's repository when the current folder is in it (its root or `nbs/`), else None."
+    "This course's repository when the current folder is anywhere inside it, else None."
     here = Path.cwd().resolve()
     return next((p for p in (here, *here.parents) if (p / "nbs").is_dir() and (p / "lottogpt").is_dir()), None)
 
@@ -224,7 +224,7 @@ def load_set(name: str, n: int, seed: int | None = None, root: Path | str | None
     if path.exists(): return [Example.from_dict(json.loads(line)) for line in path.read_text().splitlines()]
     examples = make_set(name, n, seed)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")  # several processes may fill the same cache at once
     tmp.write_text("".join(json.dumps(e.to_dict()) + "\n" for e in examples))
     tmp.replace(path)
     return examples

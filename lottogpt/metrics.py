@@ -36,6 +36,7 @@ def _answer_batches(examples: list[Example], tok: Tokenizer, fmt: Format, batch_
             pairs.append(training_pair(ids, [False] * len(prompt) + [True] * scored + [False] * after))
         yield pad_collate(with_positions(pairs, positions), tok.pad_id)
 
+@torch.no_grad()
 def _guesses(model: GPT, examples: list[Example], tok: Tokenizer, fmt: Format, batch_size: int, positions,
              until: str | None):
     "Per batch, the model's most likely next token at every position, and the answer targets it is scored against."

@@ -171,7 +171,8 @@ def _counts(counts: dict[Rank, int] | None) -> dict[str, int] | None:
 
 # %% ../nbs/09_serve.ipynb #b7d20e4a
 def purchase_reply(machine: Machine, text: str, draw: WinningNumbers) -> dict:
-    "The answer to `/lotto` for the dialogue `text` the model wrote: what it says, and whether the real program agrees."
+    """The answer to `/lotto` for the dialogue `text` the model wrote (its visible part): what it says, and whether the
+    real program agrees."""
     reading = read_dialogue(text, machine.fmt.program, machine.rules)
     verdict, detail = judge(reading, machine.fmt.program, rules=machine.rules)
     expected = None if verdict in RULES_BROKEN else _counts(tally([Lotto(t) for t in reading.tickets], draw))

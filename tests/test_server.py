@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from http_client import free_port, post_json, wait_until_up
+from serve_client import free_port, post_json, wait_until_up
 
 DRAW = {"winning": [1, 2, 3, 4, 5, 6], "bonus": 7}
 
