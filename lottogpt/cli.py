@@ -10,6 +10,7 @@ import argparse
 import errno
 import os
 import sys
+from pathlib import Path
 
 # %% ../nbs/cli.ipynb #66f98584
 # what later chapters register
@@ -100,10 +101,10 @@ def _buy(args: argparse.Namespace) -> int:
 # %% ../nbs/cli.ipynb #66f98586
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
-    from pathlib import Path
     _extensions()
     from lottogpt.checkpoint import CheckpointError
     from lottogpt.config import load_config
+    from lottogpt.data import RUNS  # the repository's runs/ inside it (from nbs/ too), else ./runs
     from lottogpt.train import train
     try: cfg = load_config(args.config_file or args.config)
     except ValueError as e: raise Refused(str(e)) from None
@@ -111,7 +112,6 @@ def _train(args: argparse.Namespace) -> int:
                  "grad_accum": args.grad_accum, "deterministic": args.deterministic or None}
     try: cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     except ValueError as e: raise Refused(str(e)) from None
-    from lottogpt.data import RUNS  # the repository's runs/ inside it, from nbs/ too; else ./runs
     out = Path(args.out) if args.out else RUNS / (Path(args.config_file).stem if args.config_file else args.config)
     if not args.quiet:
         from lottogpt.config import CONFIGS
@@ -154,7 +154,6 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     import json
-    from pathlib import Path
     import torch
     from lottogpt.scaling import run_sweep, sweep_points
     devices = args.devices or ([f"cuda:{i}" for i in range(torch.cuda.device_count())] or ["cpu"])
