@@ -1,0 +1,53 @@
+"""How fast the CPU recipe trains on this machine's CPU, run as it is and with the usual levers: torch.compile, and the
+number of threads. Each variant trains the first steps of `cpu_recipe` from scratch in a temporary folder (the
+curriculum's first stage, short purchases, so variants see the same batches) and reports trained tokens per second of
+wall time, start-up included.
+
+    python bench/cpu_speed.py --steps 150 --out results/05/cpu-speed-cpu.json
+"""
+import argparse
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from lottogpt.config import load_config
+from lottogpt.evaluate import environment, save_result
+from lottogpt.train import train
+
+VARIANTS = {  # name: (config changes, torch threads or None for torch's default)
+    "eager": ({}, None),
+    "compile": ({"compile": True}, None),
+    "eager, 1 thread": ({}, 1),
+}
+
+
+def measure(name: str, steps: int) -> dict:
+    "Train `steps` steps of the CPU recipe as variant `name`; its speed."
+    changes, threads = VARIANTS[name]
+    default_threads = torch.get_num_threads()
+    if threads: torch.set_num_threads(threads)
+    cfg = replace(load_config("cpu_recipe"), max_steps=steps, eval_every=steps, eval_examples=16, **changes)
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            started = time.perf_counter()
+            state = train(cfg, Path(d) / "run", device=torch.device("cpu"), progress=False)
+            seconds = time.perf_counter() - started
+    finally: torch.set_num_threads(default_threads)
+    return {"variant": name, "threads": threads or default_threads, "steps": steps, "seconds": seconds,
+            "tokens_per_s": state["trained_tokens"] / seconds}
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--steps", type=int, default=150, help="steps per variant (default 150)")
+    p.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    p.add_argument("--out", type=Path, help="write the results as JSON here")
+    args = p.parse_args()
+    rows = []
+    for name in args.variants:
+        rows.append(measure(name, args.steps))
+        print(f"{name:>16}: {rows[-1]['tokens_per_s']:9,.0f} trained tokens/s ({rows[-1]['seconds']:.0f} s)", flush=True)
+    if args.out: save_result(args.out, {"environment": environment(), "config": "cpu_recipe", "rows": rows})
