@@ -23,12 +23,13 @@ from torch import nn
 
 from .checkpoint import CheckpointError, atomic_write, has_checkpoint, load_run, pick_device
 from .config import Callback, TrainConfig
-from .data import get_format, make_set
+from .data import make_set
+from .evaluate import fast_check
 from .lotto import RULE_SETS
-from .metrics import exact_match
+from .machine import Machine
 from .model import GPT, build_model
 from .tokenizer import load_tokenizer
-from .tools import RATE_QUESTION, needed_tools
+from .tools import needed_tools
 from .train import train
 
 # %% ../nbs/11_finetune.ipynb #c7fdbb23
@@ -226,13 +227,12 @@ def trainable_parameters(cfg: TrainConfig, vocab_size: int) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 def kept_and_learned(run: str | Path, n: int = 500, device: torch.device | None = None) -> dict[str, float]:
-    """Checker exact match of `run` on `n` natural test purchases under each program's rules: learned, and kept. A
-    model that plays with chapter 08a's calculator is checked up to the return rate, which the calculator writes."""
-    model, tok, cfg = load_run(run, device or pick_device())
-    tests, fmt = make_set("natural", n), get_format(cfg.format)
-    until = RATE_QUESTION if "calculator" in needed_tools(fmt) else None
-    return {rules: exact_match(model, [replace(ex, rules=RULE_SETS[rules]) for ex in tests], tok, fmt,
-                               positions=cfg.positions(tok), until=until)
+    """Checker exact match of `run` on `n` natural test purchases under each program's rules: learned, and kept. Checked
+    as chapter 07 checks a machine, with the tools the run's format needs (a calculator writes the return rate)."""
+    fmt = json.loads((Path(run) / "config.json").read_text())["format"]
+    machine = Machine.load(run, device or pick_device(), tools=needed_tools(fmt))
+    tests = make_set("natural", n)
+    return {rules: sum(fast_check(machine, [replace(ex, rules=RULE_SETS[rules]) for ex in tests])) / n
             for rules in RULE_SETS}
 
 # %% ../nbs/11_finetune.ipynb #6d7271ac
