@@ -19,7 +19,7 @@ from lottogpt.checkpoint import load_run
 from lottogpt.cli import _extensions
 from lottogpt.config import CONFIGS
 from lottogpt.data import FORMATS, make_set
-from lottogpt.evaluate import environment, evaluate, fast_check
+from lottogpt.evaluate import environment, evaluate, fast_check, save_result
 from lottogpt.lotto import RULE_SETS
 from lottogpt.machine import TOOLS, Machine
 from lottogpt.model import param_counts
@@ -60,9 +60,7 @@ def main(argv=None) -> int:
                       cfg.positions(tok))
     result = {"training": {**training, "parameters": param_counts(model)}, "tools": needed_tools(cfg.format), "sets": {},
               "environment": environment()}
-    def save():  # after every stage: a run cut short keeps what it measured
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    def save(): save_result(args.out, result)  # after every stage: a run cut short keeps what it measured
     save()
     for name in args.sets:
         examples, t = make_set(name, args.n), time.perf_counter()
