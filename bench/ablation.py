@@ -15,7 +15,7 @@ from reference_runs import evaluate_reference, train_reference
 
 from lottogpt.cli import _extensions
 from lottogpt.config import load_config
-from lottogpt.data import RUNS
+from lottogpt.data import RUNS, TEST_SETS
 from lottogpt.evaluate import environment, gpu_tag, save_result as save
 
 EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
@@ -24,7 +24,7 @@ EXPERIMENTS = Path(__file__).resolve().parents[1] / "experiments"
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("variants", nargs="+", help="research configs, by their names in experiments/")
-    p.add_argument("--sets", nargs="+", default=["natural", "stress"], choices=["natural", "stress", "winners", "long"])
+    p.add_argument("--sets", nargs="+", default=["natural", "stress"], choices=list(TEST_SETS))
     p.add_argument("--n", type=int, default=2000, help="dialogues per test set (default 2000)")
     p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--steps", type=int, help="override every variant's number of steps (for a quick check)")

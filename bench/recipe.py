@@ -18,7 +18,7 @@ from pathlib import Path
 from lottogpt.checkpoint import load_run
 from lottogpt.cli import _extensions
 from lottogpt.config import CONFIGS
-from lottogpt.data import FORMATS, make_set
+from lottogpt.data import FORMATS, TEST_SETS, make_set
 from lottogpt.evaluate import environment, evaluate, fast_check, save_result
 from lottogpt.lotto import RULE_SETS
 from lottogpt.machine import TOOLS, Machine
@@ -44,7 +44,7 @@ def main(argv=None) -> int:
     p.add_argument("config", help="a named config or a config file")
     p.add_argument("--run", type=Path, help="run folder (default runs/NAME)")
     p.add_argument("--retrain", action="store_true", help="train again even if the run is there")
-    p.add_argument("--sets", nargs="+", default=["natural", "stress", "winners"])
+    p.add_argument("--sets", nargs="+", default=["natural", "stress", "winners", "bunched"], choices=list(TEST_SETS))
     p.add_argument("--n", type=int, default=10_000, help="purchases per test set (default 10,000)")
     p.add_argument("--generate", type=int, default=1000, help="of them, how many also run through the machine")
     p.add_argument("--free", type=int, default=1000, help="free-running natural dialogues (default 1,000)")

@@ -22,7 +22,7 @@ from pathlib import Path
 from lottogpt.checkpoint import load_run
 from lottogpt.cli import _extensions
 from lottogpt.config import load_config
-from lottogpt.data import RUNS
+from lottogpt.data import RUNS, TEST_SETS
 from lottogpt.evaluate import environment, evaluate, gpu_tag, save_result as save, summary
 from lottogpt.lotto import RULE_SETS
 from lottogpt.machine import TOOLS, Machine
@@ -79,7 +79,7 @@ def research_machine(run: Path, tools: list[str], window: int, gap: int | None, 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("configs", nargs="+", help="named configs or research configs (experiments/NAME.json)")
-    p.add_argument("--sets", nargs="+", default=["natural", "stress", "long"], choices=["natural", "stress", "winners", "long"])
+    p.add_argument("--sets", nargs="+", default=["natural", "stress", "long"], choices=list(TEST_SETS))
     p.add_argument("--n", type=int, default=5000, help="dialogues per test set (default 5000)")
     p.add_argument("--n-long", type=int, help="dialogues of the long set, if fewer (default: --n)")
     p.add_argument("--calculator", action="store_true", help="evaluate with chapter 08's calculator; files get -calculator")

@@ -222,7 +222,8 @@ def parser(configs_help: bool = True) -> argparse.ArgumentParser:
                         "hobby project's metric, checker exact match, and the fairness of its tickets. Writes "
                         "RUN/eval.json.")
     ev.add_argument("run", metavar="RUN", help="run folder, e.g. runs/small")
-    ev.add_argument("--set", nargs="+", choices=["natural", "stress", "winners", "long"], default=["natural"],
+    ev.add_argument("--set", nargs="+", choices=["natural", "stress", "winners", "bunched", "counts", "long"],
+                    default=["natural"],
                     help="test sets (default natural)")
     ev.add_argument("--n", type=_whole(1, 1_000_000), default=1000, help="dialogues per set (default 1000)")
     ev.add_argument("--seed", type=_whole(0), default=0, help="seed for the tickets drawn (default 0)")

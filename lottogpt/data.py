@@ -6,8 +6,9 @@
 __all__ = ['FORMATS', 'PURCHASES', 'OUTCOMES', 'TEST_SETS', 'SPLIT_SEEDS', 'RUNS', 'IGNORE', 'Example', 'Segment',
            'console_segments', 'original_statistics', 'original_segments', 'Format', 'get_format', 'random_draw',
            'ticket_of_rank', 'random_example', 'Purchases', 'stress_example', 'winning_ticket', 'winners_example',
-           'make_set', 'repository', 'load_set', 'held_out_keys', 'train_set', 'encode_example', 'training_pair',
-           'DialogueDataset', 'DialogueStream', 'pad_collate', 'loader', 'pack', 'batches_per_second']
+           'counts_example', 'bunched_draw', 'make_set', 'repository', 'load_set', 'held_out_keys', 'train_set',
+           'encode_example', 'training_pair', 'DialogueDataset', 'DialogueStream', 'pad_collate', 'loader', 'pack',
+           'batches_per_second']
 
 # %% ../nbs/02_data.ipynb #98248a69
 import json
@@ -184,23 +185,46 @@ def winning_ticket(outcome: Rank | None, draw: WinningNumbers, rng: random.Rando
     rest = [draw.bonus] if outcome is Rank.SECOND else rng.sample(others, NUMBERS_PER_TICKET - outcome.matches)
     return Lotto(rng.sample(draw.numbers.numbers, outcome.matches) + rest)
 
-def winners_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 20, rules: Rules = RULES) -> Example:
-    "A purchase whose every ticket wins a rank drawn uniformly from the five prizes and no prize (every ticket forced)."
-    count, draw = rng.randint(min_tickets, max_tickets), random_draw(rng)
+def winners_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 20, rules: Rules = RULES,
+                    draw: WinningNumbers | None = None) -> Example:
+    """A purchase whose every ticket wins a rank drawn uniformly from the five prizes and no prize (every ticket
+    forced), for `draw` or a random one."""
+    count = rng.randint(min_tickets, max_tickets)
+    draw = draw if draw is not None else random_draw(rng)
     tickets = tuple(winning_ticket(rng.choice(OUTCOMES), draw, rng) for _ in range(count))
     return Example(tickets, draw, frozenset(range(count)), rules)
+
+def counts_example(rng: random.Random, rank: Rank, count: int, min_tickets: int = 1, max_tickets: int = 20,
+                   rules: Rules = RULES) -> Example:
+    """A purchase in which `rank` is won by exactly `count` tickets, and each other ticket wins one of the other five
+    outcomes, uniformly (every ticket forced)."""
+    if not 0 <= count <= max_tickets: raise ValueError(f"a count of {count} does not fit {max_tickets} tickets")
+    size, draw = rng.randint(max(min_tickets, count, 1), max_tickets), random_draw(rng)
+    outcomes = [rank] * count + [rng.choice([o for o in OUTCOMES if o is not rank]) for _ in range(size - count)]
+    rng.shuffle(outcomes)
+    return Example(tuple(winning_ticket(o, draw, rng) for o in outcomes), draw, frozenset(range(size)), rules)
+
+def bunched_draw(rng: random.Random) -> WinningNumbers:
+    """Six winning numbers and a bonus from a window of 7 to 14 consecutive numbers at the bottom of the range, at its
+    top, or anywhere; half the time the bonus is from anywhere instead."""
+    lo, hi, width = NUMBER_RANGE[0], NUMBER_RANGE[-1], rng.randint(NUMBERS_PER_TICKET + 1, 14)
+    start = rng.choice([lo, hi - width + 1, rng.randint(lo, hi - width + 1)])
+    numbers = rng.sample(range(start, start + width), NUMBERS_PER_TICKET + 1)
+    if rng.random() < 0.5: numbers[-1] = rng.choice([n for n in NUMBER_RANGE if n not in numbers[:-1]])
+    return WinningNumbers(Lotto(numbers[:-1]), numbers[-1])
 
 TEST_SETS: dict[str, Callable[[random.Random, int], Example]] = {
     "natural": lambda rng, i: random_example(rng, 1, 20),
     "stress": lambda rng, i: stress_example(rng, i),
     "winners": lambda rng, i: winners_example(rng),
+    "bunched": lambda rng, i: winners_example(rng, draw=bunched_draw(rng)),
+    "counts": lambda rng, i: counts_example(rng, list(Rank)[i % len(Rank)], i // len(Rank) % 21),  # counts 0-20
     "long": lambda rng, i: random_example(rng, 21, 100),
 }
-SPLIT_SEEDS = {"train": 0, "val": 1, "natural": 2, "stress": 3, "long": 4, "winners": 5}
+SPLIT_SEEDS = {"train": 0, "val": 1, "natural": 2, "stress": 3, "long": 4, "winners": 5, "bunched": 6, "counts": 7}
 
 def make_set(name: str, n: int, seed: int | None = None, exclude: set | None = None) -> list[Example]:
-    """`n` examples of the named set (`natural`, `stress`, `long`, or `val` which is natural), skipping keys in
-    `exclude`."""
+    """`n` examples of the named set (one of `TEST_SETS`, or `val`, which is natural), skipping keys in `exclude`."""
     if name not in TEST_SETS and name != "val":
         raise ValueError(f"unknown set {name!r}; choose from {', '.join(['val', *TEST_SETS])}")
     make = TEST_SETS["natural" if name == "val" else name]
