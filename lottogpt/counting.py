@@ -4,8 +4,8 @@
 
 # %% auto #0
 __all__ = ['STYLES', 'SCRATCHPAD_LINES', 'SCRATCH_LINE', 'scratch_code', 'two_token_code', 'number_mark', 'running_tally',
-           'scratchpad', 'ScratchFormat', 'scratch_ranks', 'heavy_example', 'CoupledPositions', 'Coupling',
-           'HybridConfig', 'HybridGPT', 'Curriculum']
+           'scratchpad', 'ScratchFormat', 'scratch_ranks', 'heavy_example', 'top_or_any_count', 'CoupledPositions',
+           'Coupling', 'HybridConfig', 'HybridGPT', 'Curriculum']
 
 # %% ../nbs/08_counting.ipynb #08c00010
 import random
@@ -17,8 +17,8 @@ from functools import partial
 import torch
 
 from .config import Callback
-from .data import (FORMATS, OUTCOMES, PURCHASES, Example, Format, Segment, console_segments, random_draw,
-                           winners_example, winning_ticket)
+from .data import (FORMATS, OUTCOMES, PURCHASES, Example, Format, Segment, bunched_draw, console_segments,
+                           counts_example, random_draw, winners_example, winning_ticket)
 from .lotto import Rank, Rules, WinningNumbers, Lotto
 from .model import GPT, MODELS, GPTConfig, rotate, rotary_angles
 from .tokenizer import Tokenizer
@@ -98,6 +98,17 @@ def heavy_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 2
 
 PURCHASES["winners"] = lambda purchases, rng, lo, hi, rules: winners_example(rng, lo, hi, rules)
 PURCHASES["heavy"] = lambda purchases, rng, lo, hi, rules: heavy_example(rng, lo, hi, rules)
+PURCHASES["bunched"] = lambda purchases, rng, lo, hi, rules: winners_example(rng, lo, hi, rules, draw=bunched_draw(rng))
+
+# the two attempts at the top counts described above, kept so that their configs in experiments/ load
+def top_or_any_count(rng: random.Random, most: int) -> int:
+    "Half the time any count up to `most`; half the time `most`, or one or two fewer: the counts `heavy` hardly reaches."
+    return rng.randint(0, most) if rng.random() < 0.5 else max(0, most - rng.randint(0, 2))
+
+PURCHASES["counts"] = lambda purchases, rng, lo, hi, rules: counts_example(rng, rng.choice(list(Rank)),
+                                                                         rng.randint(0, hi), lo, hi, rules)
+PURCHASES["top_counts"] = lambda purchases, rng, lo, hi, rules: counts_example(rng, rng.choice(list(Rank)),
+                                                                             top_or_any_count(rng, hi), lo, hi, rules)
 
 # %% ../nbs/08_counting.ipynb #08c00030
 class CoupledPositions:
