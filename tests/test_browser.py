@@ -42,7 +42,8 @@ def jupyterlab(root: Path, runs: Path):
            f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
            "--ServerApp.open_browser=False", "--allow-root", f"--LabApp.workspaces_dir={root / '.workspaces'}"]
     log = open(SHOTS / "jupyterlab.log", "w")
-    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env={**os.environ, "MPLBACKEND": "", "LOTTOGPT_RUNS": str(runs)})
+    env = {**os.environ, "MPLBACKEND": "", "LOTTOGPT_RUNS": str(runs)}
+    server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         try: wait_until_up(f"{url}/api/status?token={token}", server)
