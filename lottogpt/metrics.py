@@ -8,7 +8,7 @@ __all__ = ['statistics_prompt', 'with_positions', 'answers_right', 'exact_match'
 # %% ../nbs/05c_metrics.ipynb #3e210882
 import torch
 
-from .data import IGNORE, Example, Format, encode_example, pad_collate, training_pair
+from .data import IGNORE, Example, Format, as_tensor, encode_example, pad_collate, training_pair
 from .model import GPT
 from .tokenizer import Tokenizer
 
@@ -19,7 +19,7 @@ def statistics_prompt(ex: Example, tok: Tokenizer, fmt: Format) -> tuple[list[in
 
 def with_positions(pairs: list[tuple[torch.Tensor, ...]], positions) -> list[tuple[torch.Tensor, ...]]:
     "Each (inputs, targets[, weights]) pair with its inputs' position ids added, when `positions` starts rows."
-    return [(*p, torch.tensor(positions().feed(p[0].tolist()))) for p in pairs] if positions else pairs
+    return [(*p, as_tensor(positions().feed(p[0].tolist()))) for p in pairs] if positions else pairs
 
 def _answer_batches(examples: list[Example], tok: Tokenizer, fmt: Format, batch_size: int, positions,
                     until: str | None):

@@ -107,11 +107,13 @@ class LottoTokenizer(Tokenizer):
     def vocab_size(self) -> int: return len(self.tokens)
 
     def encode(self, text: str) -> list[int]:
-        return [i for match in self.pattern.finditer(text) for i in self._ids(match)]
+        ids = []  # a plain loop: training encodes millions of dialogues, and this is its hottest line
+        for piece in self.pattern.findall(text):
+            if (i := self.ids.get(piece)) is not None: ids.append(i)  # a phrase, a number 0..max_number, a character
+            else: ids += self._digits(piece)
+        return ids
 
-    def _ids(self, match: re.Match) -> list[int]:
-        piece = match.group()
-        if piece in self.ids: return [self.ids[piece]]  # a phrase, a number 0..max_number, a character
+    def _digits(self, piece: str) -> list[int]:
         if piece[0] in self.digit_ids: return [self.digit_ids[d] for d in piece]  # "8000", "07": digit by digit
         raise ValueError(f"character {piece!r} is not in this tokenizer's vocabulary")
 
