@@ -64,7 +64,8 @@ class MultiHeadAttention(nn.Module):
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None, rotate=None, cache: dict | None = None,
                 explicit: bool = False) -> torch.Tensor:
         B, T, C = x.shape
-        q, k, v = self.qkv(x).view(B, T, 3, self.n_head, C // self.n_head).permute(2, 0, 3, 1, 4)
+        # split, then give each its heads: its backward is one copy, where permuting a (3, heads) view takes two
+        q, k, v = (t.view(B, T, self.n_head, C // self.n_head).transpose(1, 2) for t in self.qkv(x).split(C, dim=2))
         if rotate is not None: q, k = rotate(q, k)
         if cache is not None: k, v, mask = *remember(cache, k, v), cache.get("mask", mask)
         if mask is None and T > 1 and k.shape[2] != T: mask = causal_mask(T, k.shape[2], device=x.device)

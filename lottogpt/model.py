@@ -139,11 +139,11 @@ class GPT(nn.Module):
         "Logits for every position, and the loss when `targets` are given (a weighted mean when `weights` are)."
         B, T = idx.shape
         start = cache[0].get("n", 0) if cache else 0
-        # only given positions need a look (a GPU sync)
-        last = start + T - 1 if positions is None else int(positions.max())
-        if self.cfg.positions == "learned" and last >= self.cfg.block_size:
-            raise ValueError(f"position {last} is past the learned position table's {self.cfg.block_size} positions")
-        seen = torch.arange(start, start + T, device=idx.device).expand(B, T)
+        if self.cfg.positions == "learned":  # the one table that ends; given positions need a look (a GPU sync)
+            last = start + T - 1 if positions is None else int(positions.max())
+            if last >= self.cfg.block_size:
+                raise ValueError(f"position {last} is past the learned position table's {self.cfg.block_size} positions")
+        seen = torch.arange(start, start + T, device=idx.device)[None]  # one row, broadcast over the batch
         x, rot = self._positions(self.tok_emb(idx), seen if positions is None else positions, seen)
         x = self.drop(x)
         mask = None if documents is None else document_mask(documents)
