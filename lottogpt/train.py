@@ -190,6 +190,8 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     ids = [device.index] if device.type == "cuda" else None
     wrapped = DistributedDataParallel(model, device_ids=ids) if world > 1 else model
     forward = torch.compile(wrapped) if cfg.compile else wrapped
+    plain = lambda batches, state: _step(cfg, model, forward, opt, batches, state, device, world)
+    step = next((s for cb in cbs if (s := cb.stepper(cfg, model, opt, device, world))), plain)
     val = [replace(ex, rules=RULE_SETS[cfg.rules]) for ex in make_set("val", cfg.eval_examples)]
     data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}), per_step=cfg.grad_accum * world)
     batches = iter(batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
@@ -203,7 +205,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
             while state["step"] < cfg.max_steps:
                 model.train()
                 for cb in cbs: cb.before_step(model, state["step"])
-                sums, wait = _step(cfg, model, forward, opt, batches, state, device, world)
+                sums, wait = step(batches, state)
                 window[:3] += sums[:3]; window[3] = sums[3]; waited += wait
                 evaluate, wants_stop = state["step"] % cfg.eval_every == 0 or state["step"] == cfg.max_steps, False
                 if evaluate or state["step"] % cfg.log_every == 0:
