@@ -1,7 +1,7 @@
 """Train a recipe with `lottogpt train` and measure it against chapter 08's targets; write what it measured to a file.
 
-The training runs as its own process, timed from the command to the saved run. Then, with the tools its format needs
-(the ticket draw and the calculator for a checker model): checker mode on each test set from one forward pass per
+The training runs as its own process, timed from the command to the saved run. Then, on the GPU if there is one, with
+the tools its format needs (the ticket draw and the calculator for a checker model): checker mode on each test set from one forward pass per
 purchase (chapter 07's fast check), the same checked against really running the machine on the first `--generate`
 purchases, and free-running dialogues of natural purchases by the hobby project's metric, with the fairness test.
 
@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from lottogpt.checkpoint import load_run
+from lottogpt.checkpoint import load_run, pick_device
 from lottogpt.cli import _extensions
 from lottogpt.config import CONFIGS
 from lottogpt.data import FORMATS, TEST_SETS, make_set
@@ -49,12 +49,16 @@ def main(argv=None) -> int:
     p.add_argument("--generate", type=int, default=1000, help="of them, how many also run through the machine")
     p.add_argument("--free", type=int, default=1000, help="free-running natural dialogues (default 1,000)")
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--time-out", type=Path, help="also write the training's wall time, command to saved run, here")
     args = p.parse_args(argv)
     _extensions()
     run = args.run or Path("runs") / Path(args.config).stem
     training = trained(args.config, run, args.retrain)
     print(f"trained {run} in {training['wall_s']:.0f}s from the command to the saved run", flush=True)
-    model, tok, cfg = load_run(run)
+    if args.time_out:  # the training time alone, as its own record
+        save_result(args.time_out, {**{k: training[k] for k in ("config", "wall_s", "steps", "tokens_per_s")},
+                                    "data_wait": training["last"].get("data_wait"), "environment": environment()})
+    model, tok, cfg = load_run(run, pick_device())
     rules = RULE_SETS[cfg.rules]
     machine = Machine(model, tok, cfg.format, rules, [TOOLS[t](tok, rules, {}) for t in needed_tools(cfg.format)],
                       cfg.positions(tok))
