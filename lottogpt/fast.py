@@ -48,8 +48,6 @@ class GraphedSteps:
             self.opt.step()  # zero gradients and no learning rate: it only makes its buffers, all zero
             for g, rate in zip(self.opt.param_groups, rates): g["lr"] = rate
             for p in self.params: self.opt.state[p]["step"].zero_()  # and counts no step
-        if self.capture:
-            for g in self.opt.param_groups: g["capturable"] = True
 
     def _loss(self, x, y, w=None, at=None) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
@@ -74,11 +72,11 @@ def _capture(self: GraphedSteps, buffers: list[torch.Tensor]) -> tuple[torch.cud
         for _ in range(2): self._loss(*buffers).backward()
         self.opt.zero_grad(set_to_none=False)
     torch.cuda.current_stream().wait_stream(side)
-    graph, rates = torch.cuda.CUDAGraph(), [g["lr"] for g in self.opt.param_groups]
-    for g in self.opt.param_groups: g["lr"] = self.lr
+    graph, saved = torch.cuda.CUDAGraph(), [(g["lr"], g["capturable"]) for g in self.opt.param_groups]
+    for g in self.opt.param_groups: g["lr"], g["capturable"] = self.lr, True
     with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
         sums = self._step(*buffers)
-    for g, rate in zip(self.opt.param_groups, rates): g["lr"] = rate
+    for g, (rate, capturable) in zip(self.opt.param_groups, saved): g["lr"], g["capturable"] = rate, capturable
     self.pool = graph.pool()
     return graph, sums
 

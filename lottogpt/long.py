@@ -111,11 +111,11 @@ class DrawnTokenizer(LottoTokenizer):
         self.drawn_ids = {n: len(self.tokens) + k for k, n in enumerate(NUMBER_RANGE)}
         self.tokens += [str(n) for n in self.drawn_ids]
         # two digits at most, so that a return rate's thousands (`30,200.0`) stay as they are
-        self.pattern = re.compile(r"(?P<drawn>[0-9]{1,2}(?:,[0-9]{1,2})+(?![0-9]))|" + self.pattern.pattern, re.DOTALL)
-    def _ids(self, match: re.Match) -> list[int]:
-        if match.lastgroup != "drawn": return super()._ids(match)
+        self.pattern = re.compile(r"[0-9]{1,2}(?:,[0-9]{1,2})+(?![0-9])|" + self.pattern.pattern, re.DOTALL)
+    def _other_ids(self, piece: str) -> list[int]:
+        if "," not in piece: return super()._other_ids(piece)  # only a drawn list holds a comma
         out = []
-        for k, n in enumerate(match.group().split(",")):
+        for k, n in enumerate(piece.split(",")):
             number = [self.drawn_ids[int(n)]] if int(n) in self.drawn_ids else self.encode(n)
             out += ([self.ids[","]] if k else []) + number
         return out

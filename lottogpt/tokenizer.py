@@ -110,10 +110,11 @@ class LottoTokenizer(Tokenizer):
         ids = []  # a plain loop: training encodes millions of dialogues, and this is its hottest line
         for piece in self.pattern.findall(text):
             if (i := self.ids.get(piece)) is not None: ids.append(i)  # a phrase, a number 0..max_number, a character
-            else: ids += self._digits(piece)
+            else: ids += self._other_ids(piece)
         return ids
 
-    def _digits(self, piece: str) -> list[int]:
+    def _other_ids(self, piece: str) -> list[int]:
+        "Ids of a piece the pattern matched that is no token of its own."
         if piece[0] in self.digit_ids: return [self.digit_ids[d] for d in piece]  # "8000", "07": digit by digit
         raise ValueError(f"character {piece!r} is not in this tokenizer's vocabulary")
 

@@ -9,7 +9,7 @@ __all__ = ['RATE_QUESTION', 'TICKETS_QUESTION', 'Calculator', 'TicketDraw', 'Tic
 import random
 import re
 
-from .counting import ScratchFormat
+from .counting import STYLES
 from .data import Format, get_format
 from .lotto import NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, LottoError, Rank, Rules, buy, return_rate
 from .machine import TOOLS, Script, Tool, Turn
@@ -82,4 +82,5 @@ def needed_tools(fmt: Format | str) -> list[str]:
     """The tools a run of format `fmt` needs to be the whole program: the draw where it never learned to write tickets,
     the calculator where it writes a scratchpad."""
     fmt = get_format(fmt) if isinstance(fmt, str) else fmt
-    return ["draw"] * fmt.checker + ["calculator"] * (fmt.checker or isinstance(fmt, ScratchFormat))
+    scratchpad = getattr(fmt, "style", None) in STYLES  # chapter 08's formats, each with a scratchpad in a style
+    return ["draw"] * fmt.checker + ["calculator"] * (fmt.checker or scratchpad)
