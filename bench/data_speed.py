@@ -1,7 +1,7 @@
 """How fast a recipe's training batches are made: in this process alone, and by DataLoader workers as training gets
 them (pinned, as on a GPU machine), for several numbers of workers, and the most workers again unpinned. The GPU recipe needs one batch per step.
 
-    python bench/data_speed.py --workers 4 8 12 15 --out results/05/data-speed-h200.json
+    python bench/data_speed.py --workers 8 14 --batches 150 --out results/05/data-speed-h200.json
 """
 import argparse
 import os
@@ -12,6 +12,7 @@ from pathlib import Path
 from lottogpt.config import load_config, make_tokenizer
 from lottogpt.data import held_out_keys
 from lottogpt.evaluate import environment, save_result
+import torch
 from torch.utils.data import DataLoader
 
 from lottogpt.train import StepBatches, batches_from
@@ -40,7 +41,8 @@ def main(argv=None) -> int:
         for _ in range(2 * workers): next(batches)  # the workers have started and filled their queues once
         t = time.perf_counter()
         for _ in range(args.batches): next(batches)
-        rows.append({"workers": workers, "pinned": pinned, "batches_per_s": args.batches / (time.perf_counter() - t)})
+        rows.append({"workers": workers, "pinned": pinned and torch.cuda.is_available(),
+                     "batches_per_s": args.batches / (time.perf_counter() - t)})
         print(f"{workers} workers{'' if pinned else ', not pinned'}: {rows[-1]['batches_per_s']:.1f} batches/s", flush=True)
         del batches, loader
     if args.out: save_result(args.out, {"config": args.config, "cpus": os.cpu_count(), "rows": rows,

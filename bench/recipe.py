@@ -1,9 +1,10 @@
 """Train a recipe with `lottogpt train` and measure it against chapter 08's targets; write what it measured to a file.
 
 The training runs as its own process, timed from the command to the saved run. Then, on the GPU if there is one, with
-the tools its format needs (the ticket draw and the calculator for a checker model): checker mode on each test set from one forward pass per
-purchase (chapter 07's fast check), the same checked against really running the machine on the first `--generate`
-purchases, and free-running dialogues of natural purchases by the hobby project's metric, with the fairness test.
+the tools its format needs (the ticket draw and the calculator for a checker model): checker mode on each test set
+from one forward pass per purchase (chapter 07's fast check), the same checked against really running the machine on
+the first `--generate` purchases, and free-running dialogues of natural purchases by the hobby project's metric, with
+the fairness test.
 
     python bench/recipe.py gpu_recipe --n 10000 --free 10000 --out results/08/gpu_recipe-h200.json
     python bench/recipe.py cpu_recipe --n 10000 --free 1000 --out results/08/cpu_recipe-cpu.json
@@ -53,6 +54,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     _extensions()
     run = args.run or Path("runs") / Path(args.config).stem
+    if args.time_out and (run / "model.safetensors").exists() and not args.retrain:
+        p.error(f"--time-out times a training, and {run} is trained already: add --retrain")
     training = trained(args.config, run, args.retrain)
     print(f"trained {run} in {training['wall_s']:.0f}s from the command to the saved run", flush=True)
     if args.time_out:  # the training time alone, as its own record

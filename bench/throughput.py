@@ -8,7 +8,8 @@ same around the compiled model); `autotune+graph` (the same, compiled with `max-
 several kernels for each matrix product and keeps the fastest). For `gpu_recipe`: `plain` (chapter 05d's step), `graph`
 (the recipe as it trains) and `compile+graph`. With `--nanogpt PATH` (a copy of
 nanoGPT's `model.py`, kept outside this repository), nanoGPT's model runs the nano shapes too: `eager`, `compile` and
-`compile reduce-overhead`. With `--profile DIR`, each eager mode's busiest GPU kernels go to a text file there.
+`compile reduce-overhead`. With `--profile DIR`, each eager mode's busiest GPU kernels go to a text file there. Peak
+memory leaves out the private memory pools of CUDA graphs.
 
     python bench/throughput.py --out results/05/throughput-h200.json
     python bench/throughput.py --shapes nano-6x384 --modes eager graph --steps 50
@@ -29,7 +30,7 @@ from lottogpt.data import held_out_keys
 from lottogpt.evaluate import environment, save_result
 from lottogpt.fast import GraphedSteps
 from lottogpt.model import GPT, GPTConfig, build_model
-from lottogpt.train import StepBatches, _step, batches_from, make_optimizer
+from lottogpt.train import StepBatches, _step, batches_from, lr_at, make_optimizer
 
 RECIPE = load_config("gpu_recipe")
 NANO_SHAPES = {  # name: (model, batch, block)
@@ -53,8 +54,8 @@ def random_batches(vocab: int, batch: int, block: int):
     g = torch.Generator().manual_seed(0)
     while True:
         x = torch.randint(0, vocab, (batch, block + 1), generator=g)
-        if torch.cuda.is_available(): x = x.pin_memory()
-        yield x[:, :-1].contiguous(), x[:, 1:].contiguous()
+        x, y = x[:, :-1].contiguous(), x[:, 1:].contiguous()
+        yield (x.pin_memory(), y.pin_memory()) if torch.cuda.is_available() else (x, y)
 
 
 def plain_step(model, forward, opt, batches, device, clip: float = 1.0):
@@ -100,7 +101,7 @@ def lottogpt_runner(shape: str, mode: str, device: torch.device, workers: int):
         opt, state = make_optimizer(model, cfg, device), {"step": 0}
         batches = iter(batches_from(StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples})), 0, workers))
         forward = torch.compile(model) if mode.startswith("compile") else model
-        run = GraphedSteps(cfg, model, opt, device, forward=forward) if mode.endswith("graph") else \
+        run = GraphedSteps(cfg, model, opt, device, lr_at, forward=forward) if mode.endswith("graph") else \
             lambda batches, state: _step(cfg, model, model, opt, batches, state, device, 1)
 
         def step():
@@ -115,7 +116,7 @@ def lottogpt_runner(shape: str, mode: str, device: torch.device, workers: int):
         model, mode="max-autotune-no-cudagraphs")}.get(mode.split("+")[0], lambda: model)()
     flops = flops_per_token(model, gpt.n_layer, gpt.n_embd, block, model.pos_emb.weight.numel())
     if "graph" not in mode: return plain_step(model, forward, opt, batches, device), flops
-    run, state = GraphedSteps(cfg, model, opt, device, bucket=block, forward=forward), {"step": 0}
+    run, state = GraphedSteps(cfg, model, opt, device, lr_at, bucket=block, forward=forward), {"step": 0}
 
     def step():
         sums, waited = run(batches, state)
@@ -145,8 +146,9 @@ def measure(implementation: str, shape: str, mode: str, steps: int, warmup: int,
     for _ in range(steps):
         n, wait = step()
         tokens = tokens + n; waited += wait
-    tokens = float(tokens)  # where the GPU counts them, reading the count waits for the last step
+    torch.cuda.synchronize()  # the clock stops when the GPU has finished the last step
     elapsed = time.perf_counter() - t0
+    tokens = float(tokens)
     peak = next((v for k, v in PEAK_FLOPS.items() if k in torch.cuda.get_device_name(device)), None)
     return {"shape": shape, "implementation": implementation, "mode": mode, "steps": steps,
             "warmup_s": round(warmup_s, 2), "tokens_per_s": tokens / elapsed, "ms_per_step": 1000 * elapsed / steps,

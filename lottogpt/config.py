@@ -193,7 +193,7 @@ CONFIGS: dict[str, dict] = {
                             "tokenizer": "bpe", "data": {"win_prob": 0.3, "rank_weights": [0.4, 0.2, 0.2, 0.1, 0.1]},
                             "max_steps": 20000, "lr": 3e-4, "min_lr": 3e-4, "warmup_steps": 0, "weight_decay": 0.01,
                             "log_every": 10, "eval_every": 2000, "eval_examples": 512, "workers": 6}},
-    "gpu_recipe": {"about": "chapter 08's model that counts, tickets given: about a minute on one H200 GPU (05e)",
+    "gpu_recipe": {"about": "chapter 08's model that counts, tickets given: about 2 minutes on one H200 GPU (05e)",
                    "config": {"model": {"kind": "hybrid", "n_layer": 4, "n_head": 4, "n_embd": 128, "nope_heads": 2},
                               "format": "running_checker", "data": {"win_prob": 0.5, "forced_ranks": 2,
                               "mix": [["winners", 0.2], ["bunched", 0.2], ["heavy", 0.3]]}, "batch_size": 128,

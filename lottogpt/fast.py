@@ -15,7 +15,6 @@ import torch
 from .checkpoint import autocast_dtype
 from .config import Callback
 from .data import IGNORE
-from .train import lr_at
 
 # %% ../nbs/05e_fast.ipynb #05e00012
 def padded_length(length: int, bucket: int) -> int:
@@ -29,8 +28,11 @@ class GraphedSteps:
     """Training steps on buffers of a few fixed shapes: each batch is padded on the right to a multiple of `bucket`
     tokens and copied into that shape's buffers. With `capture` (a CUDA GPU), the first batch of a shape captures the
     whole step as a CUDA graph and every batch replays it; without, the same step runs op by op."""
-    def __init__(self, cfg, model, opt, device: torch.device, bucket: int = 128, capture: bool = True, forward=None):
-        self.cfg, self.model, self.opt, self.device = cfg, model, opt, device
+    def __init__(self, cfg, model, opt, device: torch.device, schedule, bucket: int = 128, capture: bool = True,
+                 forward=None):
+        if capture and device.type != "cuda": raise ValueError("CUDA graphs need a CUDA device: pass capture=False")
+        if cfg.grad_accum > 1: raise ValueError("graphed steps take one batch a step: set grad_accum to 1")
+        self.cfg, self.model, self.opt, self.device, self.schedule = cfg, model, opt, device, schedule  # step -> rate
         self.bucket, self.capture, self.forward = bucket, capture, model if forward is None else forward
         self.params = [p for g in opt.param_groups for p in g["params"]]
         self.amp = autocast_dtype(device)
@@ -48,6 +50,8 @@ class GraphedSteps:
             self.opt.step()  # zero gradients and no learning rate: it only makes its buffers, all zero
             for g, rate in zip(self.opt.param_groups, rates): g["lr"] = rate
             for p in self.params: self.opt.state[p]["step"].zero_()  # and counts no step
+        for p in self.params:  # a run saved on a CPU keeps its step counts there; a captured update reads them here
+            self.opt.state[p]["step"] = self.opt.state[p]["step"].to(p.device, torch.float32)
 
     def _loss(self, x, y, w=None, at=None) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
@@ -66,17 +70,20 @@ class GraphedSteps:
 # %% ../nbs/05e_fast.ipynb #05e00017
 def _capture(self: GraphedSteps, buffers: list[torch.Tensor]) -> tuple[torch.cuda.CUDAGraph, torch.Tensor]:
     "Record the whole step on `buffers` as a CUDA graph; the graph and the tensor its replays write the sums to."
-    side = torch.cuda.Stream()
+    side, random_state = torch.cuda.Stream(), torch.cuda.get_rng_state()
     side.wait_stream(torch.cuda.current_stream())
     with torch.cuda.stream(side):  # warm-up, as capture requires: forward and backward only, no weight changes
         for _ in range(2): self._loss(*buffers).backward()
         self.opt.zero_grad(set_to_none=False)
     torch.cuda.current_stream().wait_stream(side)
+    torch.cuda.set_rng_state(random_state)  # dropout draws as if there had been no warm-up: resumed runs match
     graph, saved = torch.cuda.CUDAGraph(), [(g["lr"], g["capturable"]) for g in self.opt.param_groups]
-    for g in self.opt.param_groups: g["lr"], g["capturable"] = self.lr, True
-    with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
-        sums = self._step(*buffers)
-    for g, (rate, capturable) in zip(self.opt.param_groups, saved): g["lr"], g["capturable"] = rate, capturable
+    try:
+        for g in self.opt.param_groups: g["lr"], g["capturable"] = self.lr, True
+        with torch.cuda.graph(graph, pool=self.pool, capture_error_mode="thread_local"):
+            sums = self._step(*buffers)
+    finally:
+        for g, (rate, capturable) in zip(self.opt.param_groups, saved): g["lr"], g["capturable"] = rate, capturable
     self.pool = graph.pool()
     return graph, sums
 
@@ -85,7 +92,9 @@ def _call(self: GraphedSteps, batches, state: dict) -> tuple[torch.Tensor, float
     asked = time.perf_counter()
     batch = next(batches)
     waited = time.perf_counter() - asked
-    key = (batch[0].shape[0], padded_length(batch[0].shape[1], self.bucket))
+    length = padded_length(batch[0].shape[1], self.bucket)
+    if self.model.cfg.positions == "learned": length = min(length, self.model.cfg.block_size)  # the table's end
+    key = (batch[0].shape[0], length)
     if key not in self.shapes:
         buffers = [torch.full(key, fill, dtype=t.dtype, device=self.device) for t, fill in zip(batch, PAD_VALUES)]
         self.shapes[key] = (buffers, None, None)
@@ -96,7 +105,7 @@ def _call(self: GraphedSteps, batches, state: dict) -> tuple[torch.Tensor, float
     if self.capture and graph is None:
         graph, sums = self._capture(buffers)
         self.shapes[key] = (buffers, graph, sums)
-    rate = lr_at(state["step"], self.cfg)
+    rate = self.schedule(state["step"], self.cfg)
     for g in self.opt.param_groups: g["lr"] = rate  # what a checkpoint records
     if graph is None: sums = self._step(*buffers)
     else:
@@ -116,5 +125,9 @@ class FastSteps(Callback):
     bucket: int = 128
     def stepper(self, cfg, model, opt, device, world: int):
         if device.type != "cuda" or world > 1 or cfg.grad_accum > 1: return None  # the plain loop
+        # a graph fixes which weights train, and a learned table's bound check reads the GPU: the plain loop then too
+        overrides = lambda hook: any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in cfg.callbacks)
+        if overrides("before_step") or (model.cfg.positions == "learned" and overrides("positions")): return None
         forward = torch.compile(model) if cfg.compile else None
-        return GraphedSteps(cfg, model, opt, device, self.bucket, forward=forward)
+        from lottogpt.train import lr_at  # here, not above: a run's config imports this module to be served too
+        return GraphedSteps(cfg, model, opt, device, lr_at, self.bucket, forward=forward)

@@ -73,6 +73,7 @@ class StepBatches(Dataset):
 def batches_from(data: StepBatches, start: int, workers: int = 0, stride: int = 1) -> DataLoader:
     """Micro-batches `start`, `start + stride`, ... of `data`. The loader gets a generator of its own: starting it would
     otherwise draw from torch's global one, which a resumed run has just restored (dropout draws from it)."""
+    workers = min(workers, os.cpu_count() or 1)  # more workers than CPUs only take turns
     return DataLoader(data, batch_size=None, sampler=range(start, len(data), stride), num_workers=workers,
                       persistent_workers=workers > 0, pin_memory=torch.cuda.is_available(), generator=torch.Generator())
 
