@@ -1,5 +1,6 @@
 """How fast a recipe's training batches are made: in this process alone, and by DataLoader workers as training gets
-them (pinned, as on a GPU machine), for several numbers of workers, and the most workers again unpinned. The GPU recipe needs one batch per step.
+them (pinned, on a GPU machine), for several numbers of workers, and the most workers again unpinned. The GPU recipe
+needs one batch per step.
 
     python bench/data_speed.py --workers 8 14 --batches 150 --out results/05/data-speed-h200.json
 """
@@ -9,12 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-from lottogpt.config import load_config, make_tokenizer
-from lottogpt.data import held_out_keys
-from lottogpt.evaluate import environment, save_result
 import torch
 from torch.utils.data import DataLoader
 
+from lottogpt.config import load_config, make_tokenizer
+from lottogpt.data import held_out_keys
+from lottogpt.evaluate import environment, save_result
 from lottogpt.train import StepBatches, batches_from
 
 

@@ -120,14 +120,13 @@ GraphedSteps._capture, GraphedSteps.__call__ = _capture, _call
 @dataclass
 class FastSteps(Callback):
     """Run every step from CUDA graphs of a few shapes, `bucket` tokens apart, where one CUDA GPU trains (around the
-    compiled model where the config says `compile`)."""
+    loop's `forward`: the compiled model where the config says `compile`)."""
     kind = "graphed_steps"
     bucket: int = 128
-    def stepper(self, cfg, model, opt, device, world: int):
+    def stepper(self, cfg, model, forward, opt, device, world: int):
         if device.type != "cuda" or world > 1 or cfg.grad_accum > 1: return None  # the plain loop
         # a graph fixes which weights train, and a learned table's bound check reads the GPU: the plain loop then too
         overrides = lambda hook: any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in cfg.callbacks)
         if overrides("before_step") or (model.cfg.positions == "learned" and overrides("positions")): return None
-        forward = torch.compile(model) if cfg.compile else None
         from lottogpt.train import lr_at  # here, not above: a run's config imports this module to be served too
         return GraphedSteps(cfg, model, opt, device, lr_at, self.bucket, forward=forward)

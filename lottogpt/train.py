@@ -192,7 +192,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     wrapped = DistributedDataParallel(model, device_ids=ids) if world > 1 else model
     forward = torch.compile(wrapped) if cfg.compile else wrapped
     plain = lambda batches, state: _step(cfg, model, forward, opt, batches, state, device, world)
-    step = next((s for cb in cbs if (s := cb.stepper(cfg, model, opt, device, world))), plain)
+    step = next((s for cb in cbs if (s := cb.stepper(cfg, model, forward, opt, device, world))), plain)
     val = [replace(ex, rules=RULE_SETS[cfg.rules]) for ex in make_set("val", cfg.eval_examples)]
     data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}), per_step=cfg.grad_accum * world)
     batches = iter(batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
