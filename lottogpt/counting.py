@@ -19,7 +19,7 @@ import torch
 from .config import Callback
 from .data import (FORMATS, OUTCOMES, PURCHASES, Example, Format, Segment, bunched_draw, console_segments,
                            counts_example, random_draw, winners_example, winning_ticket)
-from .lotto import Rank, Rules, WinningNumbers, Lotto
+from .lotto import NUMBER_RANGE, Rank, Rules, WinningNumbers, Lotto
 from .model import GPT, MODELS, GPTConfig, rotate, rotary_angles
 from .tokenizer import Tokenizer
 
@@ -42,7 +42,7 @@ def running_tally(ex: Example) -> list[str]:
     so_far, tallies = dict.fromkeys(Rank, 0), []
     for t in ex.tickets:
         if (rank := ex.draw.rank(t)) is not None: so_far[rank] += 1
-        tallies.append(" ".join(str(so_far[r]) for r in Rank))
+        tallies.append(" ".join(map(str, so_far.values())))  # the dict keeps Rank's order
     return tallies
 
 STYLES = ("counts", "copy", "marked", "tally", "running")
@@ -58,7 +58,8 @@ def scratchpad(ex: Example, style: str) -> str:
     if style not in STYLES: raise ValueError(f"scratchpad style must be one of {STYLES}, not {style!r}")
     tallies = [f" {tally}" for tally in running_tally(ex)] if style in ("tally", "running") else [""] * len(ex.tickets)
     codes = [two_token_code(t, ex.draw) if style == "running" else scratch_code(t, ex.draw) for t in ex.tickets]
-    return "".join("\n#" + " ".join(f"{n}{number_mark(n, ex.draw)}" for n in t) + f"={code}{tally}"
+    marked = {n: f"{n}{number_mark(n, ex.draw)}" for n in NUMBER_RANGE}  # each number once, not once per ticket
+    return "".join("\n#" + " ".join(map(marked.get, t)) + f"={code}{tally}"
                    for t, code, tally in zip(ex.tickets, codes, tallies))
 
 @dataclass(frozen=True)
@@ -129,12 +130,12 @@ class CoupledPositions:
     def skip(self) -> int: return self.gap  # ids before the next ticket (a subclass may draw them)
 
     def feed(self, ids) -> list[int]:
-        out = []
+        out, open_id, mark_id = [], self.open_id, self.mark_id
         for t in ids:
-            if t == self.open_id:
+            if t == open_id:
                 self.next += self.skip()
                 self.starts.append(self.next)
-            elif t == self.mark_id:
+            elif t == mark_id:
                 self.lines += 1
                 if self.lines <= len(self.starts): self.next = self.starts[self.lines - 1] + self.offset
             out.append(self.next)

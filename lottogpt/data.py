@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.nn.utils.rnn import pad_sequence
 from torch.utils.data import DataLoader, Dataset, IterableDataset, get_worker_info
 
 from .lotto import (NUMBER_RANGE, NUMBERS_PER_TICKET, PROMPT_AMOUNT, PROMPT_BONUS, PROMPT_WINNING, RULES,
@@ -120,7 +121,7 @@ def random_draw(rng: random.Random) -> WinningNumbers:
 def ticket_of_rank(rank: Rank, draw: WinningNumbers, rng: random.Random) -> Lotto:
     "A random ticket that wins exactly `rank` in `draw` (its other numbers neither winning nor the bonus)."
     winning = rng.sample(draw.numbers.numbers, rank.matches)
-    others = [n for n in NUMBER_RANGE if n not in draw.numbers and n != draw.bonus]
+    others = [n for n in NUMBER_RANGE if n not in draw.numbers.numbers and n != draw.bonus]
     extra = [draw.bonus] if rank is Rank.SECOND else []
     return Lotto(winning + extra + rng.sample(others, NUMBERS_PER_TICKET - rank.matches - len(extra)))
 
@@ -182,9 +183,10 @@ def winning_ticket(outcome: Rank | None, draw: WinningNumbers, rng: random.Rando
         ticket = Lotto(rng.sample(NUMBER_RANGE, NUMBERS_PER_TICKET))
         if draw.rank(ticket) is None: return ticket
     # the others may hold the bonus, except beside 5 winning numbers, where the bonus decides second against third
-    others = [n for n in NUMBER_RANGE if n not in draw.numbers and (outcome.matches != 5 or n != draw.bonus)]
+    winning, bonus = draw.numbers.numbers, draw.bonus if outcome.matches == 5 else None
+    others = [n for n in NUMBER_RANGE if n not in winning and n != bonus]
     rest = [draw.bonus] if outcome is Rank.SECOND else rng.sample(others, NUMBERS_PER_TICKET - outcome.matches)
-    return Lotto(rng.sample(draw.numbers.numbers, outcome.matches) + rest)
+    return Lotto(rng.sample(winning, outcome.matches) + rest)
 
 def winners_example(rng: random.Random, min_tickets: int = 1, max_tickets: int = 20, rules: Rules = RULES,
                     draw: WinningNumbers | None = None) -> Example:
@@ -284,9 +286,10 @@ def as_tensor(values: list, dtype=np.int64) -> torch.Tensor:
 
 def training_pair(ids: list[int], loss: list[bool | float], weighted: bool = False) -> tuple[torch.Tensor, ...]:
     "Inputs and next-token targets; targets that carry no loss are `IGNORE`. `weighted` adds each target's loss weight."
-    x = as_tensor(ids[:-1])
-    y = as_tensor([t if keep else IGNORE for t, keep in zip(ids[1:], loss[1:])])
-    return (x, y, as_tensor(loss[1:], np.float32)) if weighted else (x, y)
+    ids, weights = np.array(ids, dtype=np.int64), np.array(loss[1:], dtype=np.float32)
+    y = np.where(weights != 0, ids[1:], IGNORE)
+    x, y, w = torch.from_numpy(ids[:-1]), torch.from_numpy(y), torch.from_numpy(weights)
+    return (x, y, w) if weighted else (x, y)
 
 # %% ../nbs/02_data.ipynb #03588a34
 class DialogueDataset(Dataset):
@@ -312,11 +315,8 @@ class DialogueStream(IterableDataset):
 def pad_collate(batch: list[tuple[torch.Tensor, ...]], pad_id: int) -> tuple[torch.Tensor, ...]:
     """Stack (inputs, targets[, weights][, position ids]) into a batch, padding on the right with `pad_id`, `IGNORE`, 0,
     0."""
-    n = max(len(item[0]) for item in batch)
-    out = [torch.full((len(batch), n), fill, dtype=t.dtype) for fill, t in zip((pad_id, IGNORE, 0, 0), batch[0])]
-    for i, item in enumerate(batch):
-        for padded, t in zip(out, item): padded[i, :len(t)] = t
-    return tuple(out)
+    return tuple(pad_sequence(column, batch_first=True, padding_value=fill)
+                 for fill, column in zip((pad_id, IGNORE, 0, 0), zip(*batch)))
 
 # %% ../nbs/02_data.ipynb #c6799754
 class _PadCollate:

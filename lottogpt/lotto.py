@@ -52,7 +52,10 @@ class Rank(Enum):
     def of(cls, matches: int, bonus_matched: bool) -> "Rank | None":
         "The rank of a ticket with `matches` winning numbers; `None` when it wins nothing."
         if matches == 5 and bonus_matched: return cls.SECOND
-        return next((r for r in cls if r.matches == matches and not r.needs_bonus), None)
+        return _RANK_OF_MATCHES.get(matches)
+
+_RANKS = tuple(Rank)  # fifth to first; a tuple, because the checks below run millions of times in training
+_RANK_OF_MATCHES = {r.matches: r for r in _RANKS if not r.needs_bonus}
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,8 @@ class Rules:
     prizes: tuple[int, ...] = tuple(r.prize for r in Rank)
     best_first: bool = False
 
-    def prize(self, rank: Rank) -> int: return self.prizes[list(Rank).index(rank)]
-    def order(self) -> list[Rank]: return list(Rank)[::-1] if self.best_first else list(Rank)
+    def prize(self, rank: Rank) -> int: return self.prizes[_RANKS.index(rank)]
+    def order(self) -> list[Rank]: return list(_RANKS[::-1] if self.best_first else _RANKS)
 
     def label(self, rank: Rank) -> str:
         bonus = ", 보너스 볼 일치" if rank.needs_bonus else ""
@@ -98,7 +101,7 @@ class Lotto:
 
     def count_matches(self, other: "Lotto") -> int:
         "How many numbers this ticket shares with `other`."
-        return len(set(self.numbers) & set(other.numbers))
+        return len(set(self.numbers).intersection(other.numbers))
 
 # %% ../nbs/00_lotto.ipynb #b14ceba1
 @dataclass(frozen=True)
