@@ -34,6 +34,7 @@ class Callback:
     def setup(self, model, tok, device, resuming: bool): return model  # the model to train, before the optimizer exists
     def before_step(self, model, step: int) -> None: pass
     def stepper(self, cfg, model, forward, opt, device, world: int): return None  # runs each step its own way (05e)
+    def batches(self, data, step: int, workers: int, world: int): return None  # the batches from `step` on (05e)
     def purchase_sizes(self, step: int, rng) -> tuple[int, int] | None: return None  # fewest and most tickets at `step`
     def batch(self, draw, rng, n: int) -> list | None: return None  # a batch's examples, else `n` fresh ones by `draw`
     def positions(self, tok, rng=None): return None      # what starts each row's position ids, else 0, 1, 2, ...
