@@ -175,7 +175,6 @@ def stress_example(rng: random.Random, i: int, min_tickets: int = 1, max_tickets
     return Example(tuple(tickets), ex.draw, frozenset(places))
 
 OUTCOMES = (None, *Rank)  # what one ticket can win: nothing, or a rank
-
 def winning_ticket(outcome: Rank | None, draw: WinningNumbers, rng: random.Random) -> Lotto:
     """A ticket drawn uniformly from all tickets whose rank in `draw` is `outcome` (`None`: the tickets that win
     nothing)."""
