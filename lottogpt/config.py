@@ -34,7 +34,9 @@ class Callback:
     def setup(self, model, tok, device, resuming: bool): return model  # the model to train, before the optimizer exists
     def before_step(self, model, step: int) -> None: pass
     def stepper(self, cfg, model, forward, opt, device, world: int): return None  # runs each step its own way (05e)
-    def batches(self, data, step: int, workers: int, world: int): return None  # the batches from `step` on (05e)
+    def batches(self, data, step: int, workers: int, rank: int, world: int):  # this process's micro-batches from `step`
+        return None                                      # on, where a callback streams them its own way (05e)
+    def check(self, cfg) -> None: pass                   # refuse a config it cannot serve, before anything is written
     def purchase_sizes(self, step: int, rng) -> tuple[int, int] | None: return None  # fewest and most tickets at `step`
     def batch(self, draw, rng, n: int) -> list | None: return None  # a batch's examples, else `n` fresh ones by `draw`
     def positions(self, tok, rng=None): return None      # what starts each row's position ids, else 0, 1, 2, ...
@@ -70,6 +72,7 @@ def check_config(cfg) -> None:
         value = model_parameters(cfg.model) if name == "parameters" else getattr(cfg.model, name, None)
         if (value := getattr(cfg, name) if value is None else value) > most:
             raise ValueError(f"{name} of {value:,} is past this course's limit of {most:,}")
+    for cb in cfg.callbacks: cb.check(cfg)
 
 # %% ../nbs/05a_config.ipynb #0874cc7f
 def import_modules(modules: list[str]) -> None:

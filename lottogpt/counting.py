@@ -58,7 +58,7 @@ def scratchpad(ex: Example, style: str) -> str:
     if style not in STYLES: raise ValueError(f"scratchpad style must be one of {STYLES}, not {style!r}")
     tallies = [f" {tally}" for tally in running_tally(ex)] if style in ("tally", "running") else [""] * len(ex.tickets)
     codes = [two_token_code(t, ex.draw) if style == "running" else scratch_code(t, ex.draw) for t in ex.tickets]
-    marked = {n: f"{n}{number_mark(n, ex.draw)}" for n in NUMBER_RANGE}  # each number once, not once per ticket
+    marked = {n: f"{n}{number_mark(n, ex.draw)}" for n in NUMBER_RANGE}  # once a purchase, not once a ticket
     return "".join("\n#" + " ".join(map(marked.get, t)) + f"={code}{tally}"
                    for t, code, tally in zip(ex.tickets, codes, tallies))
 

@@ -182,8 +182,8 @@ def winning_ticket(outcome: Rank | None, draw: WinningNumbers, rng: random.Rando
         ticket = Lotto(rng.sample(NUMBER_RANGE, NUMBERS_PER_TICKET))
         if draw.rank(ticket) is None: return ticket
     # the others may hold the bonus, except beside 5 winning numbers, where the bonus decides second against third
-    winning, bonus = draw.numbers.numbers, draw.bonus if outcome.matches == 5 else None
-    others = [n for n in NUMBER_RANGE if n not in winning and n != bonus]
+    winning, barred = draw.numbers.numbers, draw.bonus if outcome.matches == 5 else None
+    others = [n for n in NUMBER_RANGE if n not in winning and n != barred]
     rest = [draw.bonus] if outcome is Rank.SECOND else rng.sample(others, NUMBERS_PER_TICKET - outcome.matches)
     return Lotto(rng.sample(winning, outcome.matches) + rest)
 
@@ -285,10 +285,10 @@ def as_tensor(values: list, dtype=np.int64) -> torch.Tensor:
 
 def training_pair(ids: list[int], loss: list[bool | float], weighted: bool = False) -> tuple[torch.Tensor, ...]:
     "Inputs and next-token targets; targets that carry no loss are `IGNORE`. `weighted` adds each target's loss weight."
-    ids, weights = np.array(ids, dtype=np.int64), np.array(loss[1:], dtype=np.float32)
-    y = np.where(weights != 0, ids[1:], IGNORE)
-    x, y, w = torch.from_numpy(ids[:-1]), torch.from_numpy(y), torch.from_numpy(weights)
-    return (x, y, w) if weighted else (x, y)
+    if len(ids) != len(loss): raise ValueError(f"{len(ids)} tokens but {len(loss)} loss flags")
+    ids, keep = np.array(ids, dtype=np.int64), np.array(loss[1:]) != 0
+    x, y = torch.from_numpy(ids[:-1]), torch.from_numpy(np.where(keep, ids[1:], IGNORE))
+    return (x, y, torch.from_numpy(np.array(loss[1:], dtype=np.float32))) if weighted else (x, y)
 
 # %% ../nbs/02_data.ipynb #03588a34
 class DialogueDataset(Dataset):
@@ -314,6 +314,7 @@ class DialogueStream(IterableDataset):
 def pad_collate(batch: list[tuple[torch.Tensor, ...]], pad_id: int) -> tuple[torch.Tensor, ...]:
     """Stack (inputs, targets[, weights][, position ids]) into a batch, padding on the right with `pad_id`, `IGNORE`, 0,
     0."""
+    if not batch: raise ValueError("a batch needs at least one dialogue")
     return tuple(pad_sequence(column, batch_first=True, padding_value=fill)
                  for fill, column in zip((pad_id, IGNORE, 0, 0), zip(*batch)))
 

@@ -140,12 +140,13 @@ class Echo(Callback):
     def __post_init__(self):
         if not isinstance(self.times, int) or isinstance(self.times, bool) or self.times < 1:
             raise ValueError(f"echo's times must be a whole number of at least 1, not {self.times!r}")
-    def batches(self, data, step: int, workers: int, world: int):
-        if world > 1 or data.per_step > 1:
-            raise ValueError("echo repeats the batches of one process that takes one batch a step: not with torchrun or "
-                             "grad_accum")
+    def check(self, cfg):
+        if self.times > 1 and cfg.grad_accum > 1:
+            raise ValueError(f"echo repeats whole steps of one batch each, and grad_accum is {cfg.grad_accum}: "
+                             "set it to 1")
+    def batches(self, data, step: int, workers: int, rank: int, world: int):
         from lottogpt.train import batches_from  # here, not above, as in `FastSteps`
-        first = step - step % self.times  # the batch this step trains on
-        loader = batches_from(data, first, workers, stride=self.times)
+        first = step - step % self.times  # the step whose batch this step trains on
+        loader = batches_from(data, first * world + rank, workers, stride=world * self.times)
         return (batch for i, batch in enumerate(loader)
                 for _ in range(self.times - (step - first) if i == 0 else self.times))

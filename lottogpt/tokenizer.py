@@ -109,8 +109,10 @@ class LottoTokenizer(Tokenizer):
     def encode(self, text: str) -> list[int]:
         pieces = self.pattern.findall(text)
         ids = list(map(self.ids.get, pieces))  # a phrase, a number 0..max_number, a character: one token each
-        if None in ids:  # a piece with no token of its own (a long number): one pass over just those, from the end
-            for k in reversed([k for k, i in enumerate(ids) if i is None]): ids[k:k + 1] = self._other_ids(pieces[k])
+        if None in ids:  # pieces with no token of their own (a number past max_number or with a leading zero)
+            missing = [k for k, i in enumerate(ids) if i is None]
+            parts = [self._other_ids(pieces[k]) for k in missing]  # in order: an error names the first bad character
+            for k, part in zip(reversed(missing), reversed(parts)): ids[k:k + 1] = part  # from the end: k stays right
         return ids  # training encodes millions of dialogues: this is its hottest function
 
     def _other_ids(self, piece: str) -> list[int]:

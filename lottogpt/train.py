@@ -195,8 +195,8 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     step = next((s for cb in cbs if (s := cb.stepper(cfg, model, forward, opt, device, world))), plain)
     val = [replace(ex, rules=RULE_SETS[cfg.rules]) for ex in make_set("val", cfg.eval_examples)]
     data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}), per_step=cfg.grad_accum * world)
-    batches = next((b for cb in cbs if (b := cb.batches(data, state["step"], cfg.workers, world))), None) or \
-              iter(batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
+    batches = iter(next((b for cb in cbs if (b := cb.batches(data, state["step"], cfg.workers, rank, world))), None) or
+                   batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
     if main: (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in state["history"]))
     bar = tqdm(total=cfg.max_steps, initial=state["step"], disable=not (progress and main), desc=run.name)
     # loss, tokens, steps, norm since the last record
