@@ -145,6 +145,7 @@ class Echo(Callback):
             raise ValueError(f"echo repeats whole steps of one batch each, and grad_accum is {cfg.grad_accum}: "
                              "set it to 1")
     def batches(self, data, step: int, workers: int, rank: int, world: int):
+        if self.times == 1: return None  # no echo: the loop's own stream
         from lottogpt.train import batches_from  # here, not above, as in `FastSteps`
         first = step - step % self.times  # the step whose batch this step trains on
         loader = batches_from(data, first * world + rank, workers, stride=world * self.times)

@@ -187,6 +187,7 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     "Train a model as `cfg` says, checkpointing into `run`; the final state, whose `history` holds every record."
     rank, world, device = _distributed(device)
     run, main, cbs = Path(run), rank == 0, [*cfg.callbacks, *callbacks]
+    for cb in callbacks: cb.check(cfg)  # as a config's own callbacks did when it was made: before anything is written
     tok, model, opt, state = _start(cfg, run, resume, device, cbs, main, world)
     ids = [device.index] if device.type == "cuda" else None
     wrapped = DistributedDataParallel(model, device_ids=ids) if world > 1 else model
@@ -195,7 +196,9 @@ def train(cfg: TrainConfig, run: str | Path, resume: bool = False, device: torch
     step = next((s for cb in cbs if (s := cb.stepper(cfg, model, forward, opt, device, world))), plain)
     val = [replace(ex, rules=RULE_SETS[cfg.rules]) for ex in make_set("val", cfg.eval_examples)]
     data = StepBatches(tok, cfg, held_out_keys({"val": cfg.eval_examples}), per_step=cfg.grad_accum * world)
-    batches = iter(next((b for cb in cbs if (b := cb.batches(data, state["step"], cfg.workers, rank, world))), None) or
+    stream = next((b for cb in cbs if (b := cb.batches(data, state["step"], cfg.workers, rank, world)) is not None),
+                  None)
+    batches = iter(stream if stream is not None else
                    batches_from(data, state["step"] * cfg.grad_accum * world + rank, cfg.workers, stride=world))
     if main: (run / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in state["history"]))
     bar = tqdm(total=cfg.max_steps, initial=state["step"], disable=not (progress and main), desc=run.name)
