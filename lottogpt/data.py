@@ -288,7 +288,7 @@ def training_pair(ids: list[int], loss: list[bool | float], weighted: bool = Fal
     if len(ids) != len(loss): raise ValueError(f"{len(ids)} tokens but {len(loss)} loss flags")
     ids, keep = np.array(ids, dtype=np.int64), np.array(loss[1:]) != 0
     x, y = torch.from_numpy(ids[:-1]), torch.from_numpy(np.where(keep, ids[1:], IGNORE))
-    return (x, y, torch.from_numpy(np.array(loss[1:], dtype=np.float32))) if weighted else (x, y)
+    return (x, y, as_tensor(loss[1:], np.float32)) if weighted else (x, y)
 
 # %% ../nbs/02_data.ipynb #03588a34
 class DialogueDataset(Dataset):
