@@ -11,6 +11,7 @@ the fairness test.
 """
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -30,9 +31,15 @@ from lottogpt.tools import needed_tools
 def trained(config: str, run: Path, retrain: bool) -> dict:
     "Train `config` into `run` with the command line, unless it is there; the wall time and the last record."
     if retrain or not (run / "model.safetensors").exists():
+        if retrain and run.exists():
+            if any(run.iterdir()) and not any((run / name).exists() for name in ("config.json", "metrics.jsonl")):
+                sys.exit(f"{run} holds files but no run: name a run, an empty folder or a new one with --run")
+            print(f"training again: the run in {run} is removed first", flush=True)
+            shutil.rmtree(run)
         t = time.perf_counter()
         flag = ["--config", config] if config in CONFIGS else ["--config-file", config]
-        subprocess.run([sys.executable, "-m", "lottogpt.cli", "train", *flag, "--out", str(run), "--quiet"], check=True)
+        done = subprocess.run([sys.executable, "-m", "lottogpt.cli", "train", *flag, "--out", str(run), "--quiet"])
+        if done.returncode: sys.exit(f"the training stopped with exit status {done.returncode}: its message is above")
         wall = time.perf_counter() - t
         (run / "wall.json").write_text(json.dumps({"wall_s": wall}))
     history = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
@@ -44,7 +51,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("config", help="a named config or a config file")
     p.add_argument("--run", type=Path, help="run folder (default runs/NAME)")
-    p.add_argument("--retrain", action="store_true", help="train again even if the run is there")
+    p.add_argument("--retrain", action="store_true", help="train again, removing the run in --run if there is one")
     p.add_argument("--sets", nargs="+", default=["natural", "stress", "winners", "bunched"], choices=list(TEST_SETS))
     p.add_argument("--n", type=int, default=10_000, help="purchases per test set (default 10,000)")
     p.add_argument("--generate", type=int, default=1000, help="of them, how many also run through the machine")
