@@ -1,15 +1,18 @@
-"""How fast the CPU recipe trains on this machine's CPU, run as it is and with the usual levers: torch.compile, and the
-number of threads. Each variant trains the first steps of `cpu_recipe` from scratch in a temporary folder (the
-curriculum's first stage, short purchases, so variants see the same batches) and reports trained tokens per second of
-wall time, start-up included.
+"""How fast the CPU recipe trains on this machine's CPU, run as it is and with the usual levers: torch.compile, the number
+of threads, and float32 in place of bf16 (what a CPU without bf16 instructions computes in). Each variant trains the
+first steps of `cpu_recipe` from scratch in a temporary folder (the curriculum's first stage, short purchases, so
+variants see the same batches) and reports trained tokens per second of wall time, start-up included.
 
     python bench/cpu_speed.py --steps 150 --out results/05/cpu-speed-cpu.json
 """
 import argparse
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
+
+from unittest.mock import patch
 
 import torch
 
@@ -17,23 +20,25 @@ from lottogpt.config import load_config
 from lottogpt.evaluate import environment, save_result
 from lottogpt.train import train
 
-VARIANTS = {  # name: (config changes, torch threads or None for torch's default)
-    "eager": ({}, None),
-    "compile": ({"compile": True}, None),
-    "eager, 1 thread": ({}, 1),
+VARIANTS = {  # name: (config changes, torch threads or None for torch's default, float32 even where bf16 is there)
+    "eager": ({}, None, False),
+    "compile": ({"compile": True}, None, False),
+    "eager, 1 thread": ({}, 1, False),
+    "eager, float32": ({}, None, True),
 }
 
 
 def measure(name: str, steps: int) -> dict:
     "Train `steps` steps of the CPU recipe as variant `name`; its speed."
-    changes, threads = VARIANTS[name]
+    changes, threads, float32 = VARIANTS[name]
     default_threads = torch.get_num_threads()
     if threads: torch.set_num_threads(threads)
     cfg = replace(load_config("cpu_recipe"), max_steps=steps, eval_every=steps, eval_examples=16, **changes)
     try:
         with tempfile.TemporaryDirectory() as d:
             started = time.perf_counter()
-            state = train(cfg, Path(d) / "run", device=torch.device("cpu"), progress=False)
+            with patch("lottogpt.train.autocast_dtype", lambda device: None) if float32 else nullcontext():
+                state = train(cfg, Path(d) / "run", device=torch.device("cpu"), progress=False)
             seconds = time.perf_counter() - started
     finally: torch.set_num_threads(default_threads)
     return {"variant": name, "threads": threads or default_threads, "steps": steps, "seconds": seconds,
