@@ -11,7 +11,6 @@ import time
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
-
 from unittest.mock import patch
 
 import torch

@@ -28,23 +28,34 @@ from lottogpt.train import StepBatches, _step, lr_at, make_optimizer
 RECIPE = load_config("gpu_recipe")
 
 
+def fresh_model(device: torch.device) -> torch.nn.Module:
+    "The recipe's model as every way starts it."
+    torch.manual_seed(0)
+    return build_model(replace(RECIPE.model, vocab_size=make_tokenizer(RECIPE).vocab_size)).to(device)
+
+
+def two_passes(step, items: list, device: torch.device) -> tuple[float, float]:
+    "`step` on each item twice over: the seconds of the first pass (the warm-up) and of the second (timed)."
+    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
+    seconds = []
+    for _ in range(2):
+        started = time.perf_counter()
+        for item in items: step(item)
+        sync()  # the clock stops when the GPU has finished the pass
+        seconds.append(time.perf_counter() - started)
+    return seconds[0], seconds[1]
+
+
 def measure(groups: int, batches: list, device: torch.device, compile: bool) -> dict:
     "Two passes of one way's steps through `batches`, the second timed; `groups` 0 is the recipe's own step."
     torch._dynamo.reset()  # each way compiles afresh, not into the previous way's cache and its limits
-    torch.manual_seed(0)
-    model = build_model(replace(RECIPE.model, vocab_size=make_tokenizer(RECIPE).vocab_size)).to(device)
+    model = fresh_model(device)
     forward = torch.compile(model) if compile else model
     args = (RECIPE, model, make_optimizer(model, RECIPE, device), device, lr_at)
     kw = {"capture": device.type == "cuda", "forward": forward}
     steps = GroupedSteps(*args, groups=groups, **kw) if groups else GraphedSteps(*args, **kw)
-    state, sync = {"step": 0}, torch.cuda.synchronize if device.type == "cuda" else lambda: None
-    started = time.perf_counter()
-    for batch in batches: steps(iter([batch]), state)
-    sync()
-    warmup_s, started = time.perf_counter() - started, time.perf_counter()
-    for batch in batches: steps(iter([batch]), state)
-    sync()
-    seconds = time.perf_counter() - started
+    state = {"step": 0}
+    warmup_s, seconds = two_passes(lambda batch: steps(iter([batch]), state), batches, device)
     shapes = [[(len(part[0]), length) for part, length in steps._pieces(batch)] for batch in batches]
     return {"groups": groups or 1, "way": "GroupedSteps" if groups else "GraphedSteps (as the recipe trains)",
             "steps": len(batches), "ms_per_step": 1000 * seconds / len(batches), "warmup_s": round(warmup_s, 2),
@@ -64,18 +75,11 @@ def micro_batches(batch: tuple, n: int) -> list[tuple]:
 
 def measure_unsorted(groups: int, batches: list, device: torch.device) -> dict:
     "Chapter 05d's plain step, each batch as `groups` micro-batches in drawn order (no graphs, no compiling)."
-    torch.manual_seed(0)
-    model = build_model(replace(RECIPE.model, vocab_size=make_tokenizer(RECIPE).vocab_size)).to(device)
+    model = fresh_model(device)
     micro = [micro_batches(batch, groups) for batch in batches]
     cfg = replace(RECIPE, grad_accum=len(micro[0]))
     opt, state = make_optimizer(model, cfg, device), {"step": 0}
-    sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
-    for parts in micro: _step(cfg, model, model, opt, iter(parts), state, device, 1)
-    sync()
-    started = time.perf_counter()
-    for parts in micro: _step(cfg, model, model, opt, iter(parts), state, device, 1)
-    sync()
-    seconds = time.perf_counter() - started
+    _, seconds = two_passes(lambda parts: _step(cfg, model, model, opt, iter(parts), state, device, 1), micro, device)
     way = "plain step, whole batch" if len(micro[0]) == 1 else "plain step, micro-batches in drawn order"
     return {"groups": len(micro[0]), "way": way, "steps": len(batches),
             "ms_per_step": 1000 * seconds / len(batches), "warmup_s": None,

@@ -186,8 +186,9 @@ class GroupedSteps(GraphedSteps):
         trained = (batch[1] != IGNORE) | (batch[2] != 0)
         # each row's end: one past its last trained target, found as the first from the right (1 if it has none)
         ends = torch.where(trained.any(1), trained.shape[1] - trained.flip(1).int().argmax(1), 1)
-        if self._length(int(ends.max())) < int(ends.max()):
-            raise ValueError(f"a row of {int(ends.max())} tokens is longer than the position table")
+        longest = int(ends.max())
+        if self._length(longest) < longest:
+            raise ValueError(f"a row of {longest} tokens is longer than the position table")
         order = ends.argsort(stable=True)  # ties keep their order: a batch always makes the same groups
         if self.device.type == "cuda": order = order.pin_memory()  # so that copying it does not wait for the GPU
         rows, batch = order.to(self.device, non_blocking=True), [t.to(self.device, non_blocking=True) for t in batch]
