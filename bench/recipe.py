@@ -4,7 +4,8 @@ The training runs as its own process, timed from the command to the saved run. T
 the tools its format needs (the ticket draw and the calculator for a checker model): checker mode on each test set
 from one forward pass per purchase (chapter 07's fast check), the same checked against really running the machine on
 the first `--generate` purchases, and free-running dialogues of natural purchases by the hobby project's metric, with
-the fairness test.
+the fairness test. With `--float32` the training and the checks compute in float32 even where the processor has bf16
+instructions: what a learner's laptop without them trains in.
 
     python bench/recipe.py gpu_recipe --n 10000 --free 10000 --out results/08/gpu_recipe-h200.json
     python bench/recipe.py cpu_recipe --n 10000 --free 1000 --out results/08/cpu_recipe-cpu.json
@@ -28,7 +29,10 @@ from lottogpt.model import param_counts
 from lottogpt.tools import needed_tools
 
 
-def trained(config: str, run: Path, retrain: bool) -> dict:
+NO_BF16 = "import torch; torch.cpu._is_avx512_bf16_supported = torch.cuda.is_bf16_supported = lambda *a, **k: False"
+
+
+def trained(config: str, run: Path, retrain: bool, float32: bool = False) -> dict:
     "Train `config` into `run` with the command line, unless it is there; the wall time and the last record."
     if retrain or not (run / "model.safetensors").exists():
         if retrain and run.exists():
@@ -38,7 +42,9 @@ def trained(config: str, run: Path, retrain: bool) -> dict:
             shutil.rmtree(run)
         t = time.perf_counter()
         flag = ["--config", config] if config in CONFIGS else ["--config-file", config]
-        done = subprocess.run([sys.executable, "-m", "lottogpt.cli", "train", *flag, "--out", str(run), "--quiet"])
+        start = ["-c", f"{NO_BF16}; import sys, lottogpt.cli; sys.exit(lottogpt.cli.main())"] if float32 else \
+            ["-m", "lottogpt.cli"]
+        done = subprocess.run([sys.executable, *start, "train", *flag, "--out", str(run), "--quiet"])
         if done.returncode: sys.exit(f"the training stopped with exit status {done.returncode}: its message is above")
         wall = time.perf_counter() - t
         (run / "wall.json").write_text(json.dumps({"wall_s": wall}))
@@ -58,22 +64,26 @@ def main(argv=None) -> int:
     p.add_argument("--free", type=int, default=1000, help="free-running natural dialogues (default 1,000)")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--time-out", type=Path, help="also write the training's wall time, command to saved run, here")
+    p.add_argument("--float32", action="store_true",
+                   help="train and check in float32, as a processor without bf16 instructions does")
     args = p.parse_args(argv)
+    if args.float32: exec(NO_BF16)  # this process checks the model: the same arithmetic as its training
     _extensions()
     run = args.run or Path("runs") / Path(args.config).stem
     if args.time_out and (run / "model.safetensors").exists() and not args.retrain:
         p.error(f"--time-out times a training, and {run} is trained already: add --retrain")
-    training = trained(args.config, run, args.retrain)
+    training = trained(args.config, run, args.retrain, args.float32)
     print(f"trained {run} in {training['wall_s']:.0f}s from the command to the saved run", flush=True)
     if args.time_out:  # the training time alone, as its own record
         save_result(args.time_out, {**{k: training[k] for k in ("config", "wall_s", "steps", "tokens_per_s")},
-                                    "data_wait": training["last"].get("data_wait"), "environment": environment()})
+                                    "data_wait": training["last"].get("data_wait"), "float32": args.float32,
+                                    "environment": environment()})
     model, tok, cfg = load_run(run, pick_device())
     rules = RULE_SETS[cfg.rules]
     machine = Machine(model, tok, cfg.format, rules, [TOOLS[t](tok, rules, {}) for t in needed_tools(cfg.format)],
                       cfg.positions(tok))
     result = {"training": {**training, "parameters": param_counts(model)}, "tools": needed_tools(cfg.format), "sets": {},
-              "environment": environment()}
+              "environment": environment(), "float32": args.float32}
     def save(): save_result(args.out, result)  # after every stage: a run cut short keeps what it measured
     save()
     for name in args.sets:
