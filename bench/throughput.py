@@ -8,7 +8,7 @@ same around the compiled model); `autotune+graph` (the same, compiled with `max-
 several kernels for each matrix product and keeps the fastest). For `gpu_recipe`: `plain` (chapter 05d's step), `graph`
 (the recipe as it trains) and `compile+graph`. With `--nanogpt PATH` (a copy of
 nanoGPT's `model.py`, kept outside this repository), nanoGPT's model runs the nano shapes too: `eager`, `compile` and
-`compile reduce-overhead`. With `--profile DIR`, each eager mode's busiest GPU kernels go to a text file there. Peak
+`compile reduce-overhead`. With `--profile DIR`, each way's busiest GPU kernels go to a text file there. Peak
 memory leaves out the private memory pools of CUDA graphs.
 
     python bench/throughput.py --out results/05/throughput-h200.json
@@ -16,6 +16,7 @@ memory leaves out the private memory pools of CUDA graphs.
 """
 import argparse
 import importlib.util
+import re
 import sys
 import time
 import traceback
@@ -41,6 +42,8 @@ SHAPES = [*NANO_SHAPES, "gpu_recipe"]
 MODES = {"lottogpt": ("eager", "compile", "graph", "compile+graph", "autotune+graph"),
          "nanoGPT": ("eager", "compile", "compile reduce-overhead"),
          "recipe": ("plain", "graph", "compile+graph")}
+ATTENTION = {"default": {}, "flash": {"cudnn": False, "mem_efficient": False},  # kernel -> allowed, for --attention
+             "efficient": {"cudnn": False, "flash": False}, "cudnn": {"flash": False, "mem_efficient": False}}
 PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}  # dense bf16 tensor-core peaks
 
 
@@ -132,7 +135,7 @@ def measure(implementation: str, shape: str, mode: str, steps: int, warmup: int,
     for _ in range(warmup): step()
     torch.cuda.synchronize()
     warmup_s = time.perf_counter() - started
-    if args.profile and mode in ("eager", "plain"):
+    if args.profile:
         from torch.profiler import ProfilerActivity, profile
         with profile(activities=[ProfilerActivity.CUDA]) as prof:
             for _ in range(5): step()
@@ -140,7 +143,8 @@ def measure(implementation: str, shape: str, mode: str, steps: int, warmup: int,
         args.profile.mkdir(parents=True, exist_ok=True)
         kernels = sum(e.count for e in prof.key_averages() if e.device_type.name == "CUDA") / 5
         table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=30, max_name_column_width=70)
-        (args.profile / f"{shape}-{implementation}-{mode}.txt").write_text(f"{kernels:.0f} GPU kernels a step\n{table}")
+        name = re.sub(r"[^\w.-]", "_", f"{shape}-{implementation}-{mode}")  # a file name of letters, digits, . _ -
+        (args.profile / f"{name}.txt").write_text(f"{kernels:.0f} GPU kernels a step\n{table}")
     torch.cuda.reset_peak_memory_stats(device)
     tokens, waited, t0 = 0, 0.0, time.perf_counter()
     for _ in range(steps):
@@ -177,7 +181,9 @@ def main(argv=None) -> int:
     p.add_argument("--workers", type=int, default=RECIPE.workers,
                    help=f"DataLoader workers for the recipe's batches (default {RECIPE.workers}, as the recipe)")
     p.add_argument("--nanogpt", type=Path, help="nanoGPT's model.py, to run its model at the nano shapes too")
-    p.add_argument("--profile", type=Path, help="write each eager mode's busiest GPU kernels to a file in this folder")
+    p.add_argument("--profile", type=Path, help="write each way's busiest GPU kernels to a file in this folder")
+    p.add_argument("--attention", choices=list(ATTENTION), default="default",
+                   help="which of PyTorch's attention kernels may run (default: PyTorch's choice)")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     if args.steps < 1 or args.warmup < 1: p.error("--steps and --warmup must be at least 1")
@@ -185,6 +191,7 @@ def main(argv=None) -> int:
     if not torch.cuda.is_available(): p.error("this benchmark measures a CUDA GPU, and this machine has none")
     device = torch.device("cuda")
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    for kernel, allowed in ATTENTION[args.attention].items(): getattr(torch.backends.cuda, f"enable_{kernel}_sdp")(allowed)
     runs = []
     for shape in args.shapes:
         kinds = ["recipe"] if shape == "gpu_recipe" else ["lottogpt", *(["nanoGPT"] if args.nanogpt else [])]
@@ -197,7 +204,7 @@ def main(argv=None) -> int:
             traceback.print_exc(limit=-3)
             r = {"shape": shape, "implementation": implementation, "mode": mode,
                  "error": f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}"}
-        results.append(r)
+        results.append({**r, "attention": args.attention})
         print(table([r]).splitlines()[-1], flush=True)
         if args.out: save_result(args.out, {"environment": env, "results": results})  # a run cut short keeps the rest
     print(f"\n{env['device']}, torch {env['torch']}, Python {env['python']}\n" + table(results))

@@ -70,9 +70,9 @@ class GraphedSteps:
         return [(batch, self._length(batch[0].shape[1]))]
 
     def _loss(self, buffers) -> torch.Tensor:
-        x, y, w, *at = buffers[0]
+        x, y, w, at = (*buffers[0], None, None)[:4]  # weights and position ids where the batch has them
         with torch.autocast(self.device.type, dtype=self.amp, enabled=self.amp is not None):
-            return self.forward(x, y, positions=at[0] if at else None, weights=w)[1]
+            return self.forward(x, y, positions=at, weights=w)[1]
 
     def _step(self, buffers) -> torch.Tensor:
         "The whole step on the buffers: (loss, trained tokens, 1 step, gradient norm) as one tensor."
