@@ -4,8 +4,8 @@ The training runs as its own process, timed from the command to the saved run. T
 the tools its format needs (the ticket draw and the calculator for a checker model): checker mode on each test set
 from one forward pass per purchase (chapter 07's fast check), the same checked against really running the machine on
 the first `--generate` purchases, and free-running dialogues of natural purchases by the hobby project's metric, with
-the fairness test. With `--float32` the training and the checks compute in float32 even where the processor has bf16
-instructions: what a learner's laptop without them trains in.
+the fairness test. With `--float32` the training computes in float32 even where the processor has bf16 instructions:
+what a learner's laptop without them trains in. (The checks always compute in float32.)
 
     python bench/recipe.py gpu_recipe --n 10000 --free 10000 --out results/08/gpu_recipe-h200.json
     python bench/recipe.py cpu_recipe --n 10000 --free 1000 --out results/08/cpu_recipe-cpu.json
@@ -29,11 +29,18 @@ from lottogpt.model import param_counts
 from lottogpt.tools import needed_tools
 
 
-NO_BF16 = "import torch; torch.cpu._is_avx512_bf16_supported = torch.cuda.is_bf16_supported = lambda *a, **k: False"
+NO_BF16 = ("import torch; torch.cpu._is_avx512_bf16_supported = torch.cuda.is_bf16_supported = lambda *a, **k: False; "
+           "from lottogpt.checkpoint import autocast_dtype; "
+           "assert autocast_dtype(torch.device('cpu')) is None, 'bf16 could not be turned off'")
 
 
 def trained(config: str, run: Path, retrain: bool, float32: bool = False) -> dict:
     "Train `config` into `run` with the command line, unless it is there; the wall time and the last record."
+    if (run / "wall.json").exists() and not retrain:
+        trained_float32 = json.loads((run / "wall.json").read_text()).get("float32", False)
+        if trained_float32 != float32:
+            sys.exit(f"{run} was trained {'in float32' if trained_float32 else 'with bf16 where there is'}: "
+                     f"{'add' if trained_float32 else 'leave out'} --float32, or add --retrain")
     if retrain or not (run / "model.safetensors").exists():
         if retrain and run.exists():
             if any(run.iterdir()) and not any((run / name).exists() for name in ("config.json", "metrics.jsonl")):
@@ -47,7 +54,7 @@ def trained(config: str, run: Path, retrain: bool, float32: bool = False) -> dic
         done = subprocess.run([sys.executable, *start, "train", *flag, "--out", str(run), "--quiet"])
         if done.returncode: sys.exit(f"the training stopped with exit status {done.returncode}: its message is above")
         wall = time.perf_counter() - t
-        (run / "wall.json").write_text(json.dumps({"wall_s": wall}))
+        (run / "wall.json").write_text(json.dumps({"wall_s": wall, "float32": float32}))
     history = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     return {"config": config, "wall_s": json.loads((run / "wall.json").read_text())["wall_s"], "steps": history[-1]["step"],
             "tokens_per_s": history[-1]["tokens_per_s"], "last": history[-1]}
@@ -65,11 +72,11 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--time-out", type=Path, help="also write the training's wall time, command to saved run, here")
     p.add_argument("--float32", action="store_true",
-                   help="train and check in float32, as a processor without bf16 instructions does")
+                   help="train in float32, as a processor without bf16 instructions does "
+                        "(default run: runs/NAME-float32)")
     args = p.parse_args(argv)
-    if args.float32: exec(NO_BF16)  # this process checks the model: the same arithmetic as its training
     _extensions()
-    run = args.run or Path("runs") / Path(args.config).stem
+    run = args.run or Path("runs") / (Path(args.config).stem + "-float32" * args.float32)
     if args.time_out and (run / "model.safetensors").exists() and not args.retrain:
         p.error(f"--time-out times a training, and {run} is trained already: add --retrain")
     training = trained(args.config, run, args.retrain, args.float32)

@@ -42,8 +42,8 @@ SHAPES = [*NANO_SHAPES, "gpu_recipe"]
 MODES = {"lottogpt": ("eager", "compile", "graph", "compile+graph", "autotune+graph"),
          "nanoGPT": ("eager", "compile", "compile reduce-overhead"),
          "recipe": ("plain", "graph", "compile+graph")}
-ATTENTION = {"default": {}, "flash": {"cudnn": False, "mem_efficient": False},  # kernel -> allowed, for --attention
-             "efficient": {"cudnn": False, "flash": False}, "cudnn": {"flash": False, "mem_efficient": False}}
+KERNELS = ("cudnn", "flash", "mem_efficient", "math")  # PyTorch's attention kernels; --attention allows one, or all
+ATTENTION = {"default": KERNELS, "cudnn": ("cudnn",), "flash": ("flash",), "efficient": ("mem_efficient",)}
 PEAK_FLOPS = {"H100": 989e12, "H200": 989e12, "A100": 312e12}  # dense bf16 tensor-core peaks
 
 
@@ -141,10 +141,12 @@ def measure(implementation: str, shape: str, mode: str, steps: int, warmup: int,
             for _ in range(5): step()
             torch.cuda.synchronize()
         args.profile.mkdir(parents=True, exist_ok=True)
-        kernels = sum(e.count for e in prof.key_averages() if e.device_type.name == "CUDA") / 5
+        operations = sum(e.count for e in prof.key_averages() if e.device_type.name == "CUDA") / 5
         table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=30, max_name_column_width=70)
-        name = re.sub(r"[^\w.-]", "_", f"{shape}-{implementation}-{mode}")  # a file name of letters, digits, . _ -
-        (args.profile / f"{name}.txt").write_text(f"{kernels:.0f} GPU kernels a step\n{table}")
+        way = f"{shape}-{implementation}-{mode}" + (f"-{args.attention}" if args.attention else "")
+        name = re.sub(r"[^\w.-]", "_", way)  # a file name of letters, digits, . _ -
+        counted = f"{operations:.0f} GPU operations a step (kernels, copies, memsets)"
+        (args.profile / f"{name}.txt").write_text(f"{counted}\n{table}")
     torch.cuda.reset_peak_memory_stats(device)
     tokens, waited, t0 = 0, 0.0, time.perf_counter()
     for _ in range(steps):
@@ -182,8 +184,9 @@ def main(argv=None) -> int:
                    help=f"DataLoader workers for the recipe's batches (default {RECIPE.workers}, as the recipe)")
     p.add_argument("--nanogpt", type=Path, help="nanoGPT's model.py, to run its model at the nano shapes too")
     p.add_argument("--profile", type=Path, help="write each way's busiest GPU kernels to a file in this folder")
-    p.add_argument("--attention", choices=list(ATTENTION), default="default",
-                   help="which of PyTorch's attention kernels may run (default: PyTorch's choice)")
+    p.add_argument("--attention", choices=list(ATTENTION),
+                   help="the attention kernel to run ('default': PyTorch's choice among all), compiling with the "
+                        "compiler's cache off, since a cached compiled step keeps the kernel it was compiled with")
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     if args.steps < 1 or args.warmup < 1: p.error("--steps and --warmup must be at least 1")
@@ -191,7 +194,10 @@ def main(argv=None) -> int:
     if not torch.cuda.is_available(): p.error("this benchmark measures a CUDA GPU, and this machine has none")
     device = torch.device("cuda")
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
-    for kernel, allowed in ATTENTION[args.attention].items(): getattr(torch.backends.cuda, f"enable_{kernel}_sdp")(allowed)
+    if args.attention:  # before anything is compiled
+        for kernel in KERNELS: getattr(torch.backends.cuda, f"enable_{kernel}_sdp")(kernel in ATTENTION[args.attention])
+        from torch._inductor import config as compiler_config
+        compiler_config.force_disable_caches = True
     runs = []
     for shape in args.shapes:
         kinds = ["recipe"] if shape == "gpu_recipe" else ["lottogpt", *(["nanoGPT"] if args.nanogpt else [])]
@@ -204,7 +210,7 @@ def main(argv=None) -> int:
             traceback.print_exc(limit=-3)
             r = {"shape": shape, "implementation": implementation, "mode": mode,
                  "error": f"{type(e).__name__}: {str(e).splitlines()[0][:120] if str(e) else ''}"}
-        results.append({**r, "attention": args.attention})
+        results.append({**r, "attention": args.attention or "default"})
         print(table([r]).splitlines()[-1], flush=True)
         if args.out: save_result(args.out, {"environment": env, "results": results})  # a run cut short keeps the rest
     print(f"\n{env['device']}, torch {env['torch']}, Python {env['python']}\n" + table(results))

@@ -183,6 +183,7 @@ class GroupedSteps(GraphedSteps):
         super().__init__(*args, **kw)
 
     def _pieces(self, batch) -> list:
+        if len(batch) < 3: raise ValueError("length groups need each token's loss weight: (inputs, targets, weights)")
         trained = (batch[1] != IGNORE) | (batch[2] != 0)
         # each row's end: one past its last trained target, found as the first from the right (1 if it has none)
         ends = torch.where(trained.any(1), trained.shape[1] - trained.flip(1).int().argmax(1), 1)
