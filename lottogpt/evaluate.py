@@ -245,14 +245,14 @@ def evaluate(run: str | Path | None, sets: tuple[str, ...] = ("natural",), n: in
 
 def environment() -> dict:
     "The machine, the versions and the command line of this process: what every recorded result carries."
-    import os, platform, sys
+    import os, platform, shlex, sys
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")),
                 platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
     return {"device": torch.cuda.get_device_name() if torch.cuda.is_available() else f"{cpu or 'CPU'}, "
                                                                                      f"{os.cpu_count()} cores",
             "cpus": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
-            "command": "python " + " ".join(sys.argv)}
+            "command": "python " + shlex.join(sys.argv)}  # quoted: it runs again as written
 
 def gpu_tag() -> str:
     "The short name result files carry for this machine: h100, h200, ..., or cpu."
