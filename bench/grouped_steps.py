@@ -34,6 +34,12 @@ def fresh_model(device: torch.device) -> torch.nn.Module:
     return build_model(replace(RECIPE.model, vocab_size=make_tokenizer(RECIPE).vocab_size)).to(device)
 
 
+def recipe_batches(n: int, pin: bool) -> list[tuple]:
+    "The recipe's first `n` batches, as its DataLoader hands them over (in pinned memory where a GPU trains)."
+    data = StepBatches(make_tokenizer(RECIPE), RECIPE, held_out_keys({"val": RECIPE.eval_examples}))
+    return [tuple(t.pin_memory() if pin else t for t in data[i]) for i in range(n)]
+
+
 def two_passes(step, items: list, device: torch.device) -> tuple[float, float]:
     "`step` on each item twice over: the seconds of the first pass (the warm-up) and of the second (timed)."
     sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
@@ -103,10 +109,7 @@ def main(argv=None) -> int:
     try: device = torch.device(args.device)
     except RuntimeError: p.error(f"no device called {args.device!r}: name cpu or cuda")
     if device.type == "cuda" and not torch.cuda.is_available(): p.error("this machine has no CUDA GPU")
-    tok = make_tokenizer(RECIPE)
-    data = StepBatches(tok, RECIPE, held_out_keys({"val": RECIPE.eval_examples}))
-    pin = device.type == "cuda"
-    batches = [tuple(t.pin_memory() if pin else t for t in data[i]) for i in range(args.batches)]
+    batches = recipe_batches(args.batches, pin=device.type == "cuda")
     rows = []
     ways = [(measure, (0, batches, device, args.compile)),
             *((measure, (g, batches, device, args.compile)) for g in args.groups),

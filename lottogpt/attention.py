@@ -74,8 +74,11 @@ class MultiHeadAttention(nn.Module):
             y, self.last_weights = attention(q, k, v, mask)
         else:  # one new query may see every key: no mask at all
             p = self.dropout if self.training else 0.0
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=mask is None and T > 1)
+            y = self.attend(q, k, v, attn_mask=mask, dropout_p=p, is_causal=mask is None and T > 1)
         return self.proj(y.transpose(1, 2).reshape(B, T, C))
+
+    # PyTorch's fused kernel; a module that attends another way (05f: through block masks) is set in its place
+    attend = staticmethod(F.scaled_dot_product_attention)
 
 # %% ../nbs/03_attention.ipynb #91dc20e2
 def plot_attention(weights: torch.Tensor, query_labels: list[str], key_labels: list[str], ax=None, title: str = ""):
