@@ -383,6 +383,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                   'lottogpt.packing.Packing': ('packing.html#packing', 'lottogpt/packing.py'),
                                   'lottogpt.packing.Packing.__post_init__': ('packing.html#packing.__post_init__', 'lottogpt/packing.py'),
                                   'lottogpt.packing.Packing._make_steps': ('packing.html#packing._make_steps', 'lottogpt/packing.py'),
+                                  'lottogpt.packing.Packing.check': ('packing.html#packing.check', 'lottogpt/packing.py'),
                                   'lottogpt.packing.block_attend': ('packing.html#block_attend', 'lottogpt/packing.py'),
                                   'lottogpt.packing.block_document_mask': ('packing.html#block_document_mask', 'lottogpt/packing.py'),
                                   'lottogpt.packing.first_fit': ('packing.html#first_fit', 'lottogpt/packing.py'),

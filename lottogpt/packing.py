@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch.nn.attention.flex_attention import BlockMask, create_block_mask, flex_attention
 
 from .fast import PAD_VALUES, FastSteps, GraphedSteps, _check_count, row_ends
+from .model import model_kind
 
 # %% ../nbs/05f_packing.ipynb #05f00011
 def first_fit(lengths: list[int], room: int) -> list[list[int]]:
@@ -34,6 +35,7 @@ def pack_rows(batch, length: int, row_step: int = 8, pin: bool = False) -> tuple
     multiple of `row_step`: (inputs, targets, weights, position ids, documents). Each dialogue is cut after its last
     trained token and keeps its position ids (0, 1, 2, ... where the batch has none); `pin` puts the rows in pinned
     memory, so that copying them to a GPU does not wait for it."""
+    _check_count("a packed row's length", length); _check_count("row_step", row_step)
     ends, (B, T) = row_ends(batch), batch[0].shape
     if len(batch) == 3: batch = (*batch, torch.arange(T).expand(B, T))
     lengths = ends.tolist()
@@ -42,7 +44,7 @@ def pack_rows(batch, length: int, row_step: int = 8, pin: bool = False) -> tuple
         at = r * length
         for i in members: first[i], at = at, at + lengths[i]
     kept = (torch.arange(T) < ends[:, None]).flatten().nonzero().squeeze(1)  # the tokens that move, as flat indices
-    where = (torch.tensor(first)[:, None] + torch.arange(T)).flatten()[kept]
+    where = (torch.tensor(first, dtype=torch.long)[:, None] + torch.arange(T)).flatten()[kept]
     n_rows = row_step * math.ceil(len(rows) / row_step)
     packed = []
     for t, fill in zip((*batch[:4], torch.arange(B)[:, None].expand(B, T)), (*PAD_VALUES, -1)):
@@ -74,8 +76,8 @@ def use_block_masks(model) -> None:
 
 # %% ../nbs/05f_packing.ipynb #05f00026
 class PackedSteps(GraphedSteps):
-    """`GraphedSteps` on each batch packed into rows of `length` tokens, their number a multiple of `row_step`, with
-    attention kept inside each dialogue."""
+    """`GraphedSteps` on each batch packed into rows of `length` tokens (or of its longest dialogue, to a multiple of
+    `bucket`), their number a multiple of `row_step`, with attention kept inside each dialogue."""
     pad_values = (*PAD_VALUES, -1)  # a fifth buffer: documents
     def __init__(self, *args, length: int = 1024, row_step: int = 8, **kw):
         _check_count("packed rows' length", length); _check_count("packed rows' row_step", row_step)
@@ -83,7 +85,8 @@ class PackedSteps(GraphedSteps):
         super().__init__(*args, **kw)
 
     def _pieces(self, batch) -> list:
-        return [(pack_rows(batch, self.length, self.row_step, pin=self.device.type == "cuda"), self.length)]
+        length = max(self.length, self._length(int(row_ends(batch).max())))  # a longer dialogue: longer rows
+        return [(pack_rows(batch, length, self.row_step, pin=self.device.type == "cuda"), length)]
 
     def _loss(self, buffers) -> torch.Tensor:
         x, y, w, at, documents = buffers[0]
@@ -92,8 +95,8 @@ class PackedSteps(GraphedSteps):
 
 @dataclass
 class Packing(FastSteps):
-    """A `FastSteps` whose steps take each batch packed into rows of `length` tokens: from CUDA graphs with block
-    masks on one GPU, op by op with chapter 04's dense mask on a CPU."""
+    """A `FastSteps` whose steps take each batch packed into rows of `length` tokens: from CUDA graphs on one GPU,
+    with block masks where the model is compiled; op by op with chapter 04's dense mask on a CPU."""
     kind = "packed_steps"
     devices: ClassVar[tuple] = ("cuda", "cpu")
     length: int = 1024
@@ -101,7 +104,17 @@ class Packing(FastSteps):
     def __post_init__(self):
         super().__post_init__()
         _check_count("packed_steps' length", self.length); _check_count("packed_steps' row_step", self.row_step)
+    def check(self, cfg):
+        super().check(cfg)
+        kind = model_kind(cfg.model)
+        if kind not in ("gpt", "hybrid"):  # 'scaled' (chapter 12) uses a token's place in its row, which packing moves
+            raise ValueError(f"packed_steps trains the gpt and hybrid models, not {kind!r}")
+        if cfg.model.positions == "learned":  # its table's bound check reads the given position ids on the host
+            raise ValueError("packed_steps passes position ids, which a learned position table cannot take inside a "
+                             "CUDA graph: use rotary, sinusoidal or no positions")
+        if cfg.model.dropout: raise ValueError("packed_steps attends through block masks, which have no dropout: "
+                                               "set the model's dropout to 0")
     def _make_steps(self, cfg, model, opt, device, schedule, forward) -> PackedSteps:
-        if device.type == "cuda": use_block_masks(model)
+        if device.type == "cuda" and cfg.compile: use_block_masks(model)  # uncompiled, flex_attention is dense
         return PackedSteps(cfg, model, opt, device, schedule, self.bucket, capture=device.type == "cuda",
                            forward=forward, length=self.length, row_step=self.row_step)
