@@ -17,11 +17,9 @@ what they see.
     python bench/packed_steps.py --compile --batches 60 --out results/05/packed-steps-h100.json
 """
 import argparse
-import time
 
 import torch
 
-from lottogpt.config import load_config
 from lottogpt.evaluate import environment, save_result
 from lottogpt.fast import GraphedSteps
 from lottogpt.packing import PackedSteps, pack_rows, use_block_masks
