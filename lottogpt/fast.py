@@ -8,6 +8,7 @@ __all__ = ['PAD_VALUES', 'padded_length', 'GraphedSteps', 'FastSteps', 'Echo', '
 # %% ../nbs/05e_fast.ipynb #05e00004
 import math
 import time
+import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -147,7 +148,11 @@ class FastSteps(Callback):
             kinds = [cb.kind for cb in cfg.callbacks if isinstance(cb, FastSteps)]
             raise ValueError(f"a config takes one way of stepping, not several: {', '.join(kinds)}")
     def stepper(self, cfg, model, forward, opt, device, world: int):
-        if device.type not in self.devices or world > 1 or cfg.grad_accum > 1: return None  # the plain loop
+        if device.type not in self.devices: return None  # the plain loop
+        if world > 1 or cfg.grad_accum > 1:  # it could have run here: say why it does not
+            warnings.warn(f"{self.kind} takes one process and one batch a step; with {world} processes and grad_accum "
+                          f"{cfg.grad_accum} the plain loop trains instead")
+            return None
         # a graph fixes which weights train, and a learned table's bound check reads the GPU: the plain loop then too
         overrides = lambda hook: any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in cfg.callbacks)
         if overrides("before_step") or (model.cfg.positions == "learned" and overrides("positions")): return None
