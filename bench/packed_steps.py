@@ -13,10 +13,11 @@ first pass through the batches is the warm-up (captures and compiling); the seco
 batch's loss is computed each way on the CPU in float32, and they must agree: packing moves tokens, it does not change
 what they see.
 
-    python bench/packed_steps.py --batches 4 --device cpu
+    python bench/packed_steps.py --batches 2 --device cpu --out results/05/packed-steps-cpu.json
     python bench/packed_steps.py --compile --batches 60 --out results/05/packed-steps-h100.json
 """
 import argparse
+import time
 
 import torch
 
@@ -77,6 +78,10 @@ def main(argv=None) -> int:
         p.error("block masks train on GPUs only (flex_attention has no backward pass on a CPU): leave that way out")
     batches = recipe_batches(args.batches, pin=device.type == "cuda")
     losses = first_batch_losses(batches[0])
+    started = time.perf_counter()
+    for batch in batches: pack_rows(batch, 1024)
+    pack_ms = 1000 * (time.perf_counter() - started) / len(batches)
+    print(f"packing a batch on this machine's CPU: {pack_ms:.1f} ms", flush=True)
     print(f"first batch's loss each way: {losses}", flush=True)
     if max(losses.values()) - min(losses.values()) > 1e-4: raise SystemExit("packing changed the loss: stopped")
     rows = []
@@ -87,7 +92,7 @@ def main(argv=None) -> int:
               f"warm-up {r['warmup_s']} s", flush=True)
     if args.out:
         save_result(args.out, {"environment": environment(), "config": "gpu_recipe", "compile": args.compile,
-                               "first_batch_loss": losses, "rows": rows})
+                               "first_batch_loss": losses, "pack_ms": pack_ms, "rows": rows})
     return 0
 
 

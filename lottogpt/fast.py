@@ -149,9 +149,10 @@ class FastSteps(Callback):
             raise ValueError(f"a config takes one way of stepping, not several: {', '.join(kinds)}")
     def stepper(self, cfg, model, forward, opt, device, world: int):
         if device.type not in self.devices: return None  # the plain loop
-        if world > 1 or cfg.grad_accum > 1:  # it could have run here: say why it does not
-            warnings.warn(f"{self.kind} takes one process and one batch a step; with {world} processes and grad_accum "
-                          f"{cfg.grad_accum} the plain loop trains instead")
+        if world > 1 or cfg.grad_accum > 1:  # it could have run here: say why it does not, once
+            if not torch.distributed.is_initialized() or torch.distributed.get_rank() == 0:
+                warnings.warn(f"{self.kind} is off for this run: it needs one process and grad_accum 1, and the run has "
+                              f"{world} process{'es' * (world > 1)} and grad_accum {cfg.grad_accum}; the plain loop trains")
             return None
         # a graph fixes which weights train, and a learned table's bound check reads the GPU: the plain loop then too
         overrides = lambda hook: any(getattr(type(cb), hook) is not getattr(Callback, hook) for cb in cfg.callbacks)
