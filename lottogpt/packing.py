@@ -30,13 +30,14 @@ def first_fit(lengths: list[int], room: int) -> list[list[int]]:
     return rows
 
 # %% ../nbs/05f_packing.ipynb #05f00014
-def pack_rows(batch, length: int, row_step: int = 8, pin: bool = False) -> tuple[torch.Tensor, ...]:
+def pack_rows(batch, length: int, row_step: int = 8, pin: bool = False, ends=None) -> tuple[torch.Tensor, ...]:
     """`batch` (inputs, targets, loss weights[, position ids]) packed into rows of `length` tokens, their number a
     multiple of `row_step`: (inputs, targets, weights, position ids, documents). Each dialogue is cut after its last
     trained token and keeps its position ids (0, 1, 2, ... where the batch has none); `pin` puts the rows in pinned
-    memory, so that copying them to a GPU does not wait for it."""
+    memory, so that copying them to a GPU does not wait for it; `ends` are the dialogues' `row_ends`, where the
+    caller has them already."""
     _check_count("a packed row's length", length); _check_count("row_step", row_step)
-    ends, (B, T) = row_ends(batch), batch[0].shape
+    ends, (B, T) = row_ends(batch) if ends is None else ends, batch[0].shape
     if len(batch) == 3: batch = (*batch, torch.arange(T).expand(B, T))
     lengths = ends.tolist()
     rows, first = first_fit(lengths, length), [0] * B  # first: where each dialogue starts in the packed rows
@@ -85,8 +86,9 @@ class PackedSteps(GraphedSteps):
         super().__init__(*args, **kw)
 
     def _pieces(self, batch) -> list:
-        length = max(self.length, self._length(int(row_ends(batch).max())))  # a longer dialogue: longer rows
-        return [(pack_rows(batch, length, self.row_step, pin=self.device.type == "cuda"), length)]
+        ends = row_ends(batch)
+        length = max(self.length, self._length(int(ends.max())))  # a longer dialogue: longer rows
+        return [(pack_rows(batch, length, self.row_step, pin=self.device.type == "cuda", ends=ends), length)]
 
     def _loss(self, buffers) -> torch.Tensor:
         x, y, w, at, documents = buffers[0]
